@@ -1,0 +1,153 @@
+package io.gaio;
+
+import io.netty.buffer.ByteBuf;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The hand-off of completions from the event loop to the thread in {@code waitIO()}.
+ *
+ * <p>The loop {@link #stage stages} results without locking and {@link #publish publishes} them once per loop pass,
+ * so the lock is taken per batch, not per completion. The consumer {@link #take takes} everything published as one
+ * batch. Each batch holds one reference on every swap chunk its results point into; the consumer releases them at
+ * its next {@code take}, which is what keeps a batch's swap-buffer slices valid until the next {@code waitIO()}.
+ */
+final class CompletionQueue {
+    private final SwapBuffers swap;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+
+    // Loop thread only.
+    private ArrayList<OpResult> staged = new ArrayList<>();
+    private ArrayList<ByteBuf> stagedChunks = new ArrayList<>();
+    private ByteBuf lastStagedChunk;
+
+    // Guarded by lock.
+    private ArrayList<OpResult> published = new ArrayList<>();
+    private ArrayList<ByteBuf> publishedChunks = new ArrayList<>();
+    private ArrayList<OpResult> delivered = new ArrayList<>();
+    private ArrayList<ByteBuf> deliveredChunks = new ArrayList<>();
+    private List<OpResult> deliveredView = Collections.unmodifiableList(delivered);
+    private boolean closed;
+
+    CompletionQueue(SwapBuffers swap) {
+        this.swap = swap;
+    }
+
+    /** Adds a completed request to the loop's current batch. Loop thread only. */
+    void stage(OpResult r) {
+        staged.add(r);
+        ByteBuf chunk = r.swapChunk;
+        if (chunk != null && chunk != lastStagedChunk) {
+            chunk.retain();
+            stagedChunks.add(chunk);
+            lastStagedChunk = chunk;
+        }
+    }
+
+    boolean hasStaged() {
+        return !staged.isEmpty();
+    }
+
+    /** Makes the staged batch visible to {@code waitIO()}. Loop thread only. */
+    void publish() {
+        if (staged.isEmpty()) {
+            return;
+        }
+        lastStagedChunk = null;
+        lock.lock();
+        try {
+            if (closed) {
+                releaseAll(stagedChunks);
+                staged.clear();
+                return;
+            }
+            if (published.isEmpty()) {
+                ArrayList<OpResult> results = published;
+                published = staged;
+                staged = results;
+                ArrayList<ByteBuf> chunks = publishedChunks;
+                publishedChunks = stagedChunks;
+                stagedChunks = chunks;
+            } else {
+                published.addAll(staged);
+                publishedChunks.addAll(stagedChunks);
+                staged.clear();
+                stagedChunks.clear();
+            }
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Releases the previous batch and waits for the next one.
+     *
+     * @param timeoutNanos how long to wait; negative waits without limit
+     * @return the batch, empty only when the timeout passed; valid until the next call
+     */
+    List<OpResult> take(long timeoutNanos) throws InterruptedException {
+        lock.lockInterruptibly();
+        try {
+            releaseAll(deliveredChunks);
+            delivered.clear();
+            long remaining = timeoutNanos;
+            while (published.isEmpty() && !closed) {
+                if (timeoutNanos < 0) {
+                    notEmpty.await();
+                } else if (remaining <= 0) {
+                    return deliveredView;
+                } else {
+                    remaining = notEmpty.awaitNanos(remaining);
+                }
+            }
+            if (closed) {
+                throw new WatcherClosedException();
+            }
+            ArrayList<OpResult> results = delivered;
+            delivered = published;
+            published = results;
+            ArrayList<ByteBuf> chunks = deliveredChunks;
+            deliveredChunks = publishedChunks;
+            publishedChunks = chunks;
+            deliveredView = Collections.unmodifiableList(delivered);
+            return deliveredView;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes every waiter with {@link WatcherClosedException} and drops what was not collected. Any thread. */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            releaseAll(publishedChunks);
+            published.clear();
+            releaseAll(deliveredChunks);
+            delivered.clear();
+            notEmpty.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Drops the loop's unpublished batch, once the watcher is closed. Loop thread only. */
+    void discardStaged() {
+        releaseAll(stagedChunks);
+        staged.clear();
+        lastStagedChunk = null;
+    }
+
+    private void releaseAll(ArrayList<ByteBuf> chunks) {
+        for (int i = 0; i < chunks.size(); i++) {
+            swap.release(chunks.get(i));
+        }
+        chunks.clear();
+    }
+}

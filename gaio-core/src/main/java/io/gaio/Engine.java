@@ -1,0 +1,352 @@
+package io.gaio;
+
+import io.gaio.spi.TransportProvider;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.IoRegistration;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The proactor engine, the same for every transport. Requests enter through a lock-free inbox from any thread;
+ * everything else happens on one event loop thread: delegation, per-connection queues, the single deadline timer,
+ * swap buffers, and staging of completions, which {@link CompletionQueue} hands to {@code waitIO()} once per loop
+ * pass. The engine never references its {@link Watcher}, so an unreferenced watcher can be cleaned.
+ */
+final class Engine {
+    /** One daemon thread for every watcher's and every connection's cleanup. */
+    static final Cleaner CLEANER = Cleaner.create();
+
+    private static final System.Logger LOG = System.getLogger("io.gaio");
+    /** Submissions handled per task, so that a flood of submissions cannot starve I/O on the loop. */
+    private static final int DRAIN_QUANTUM = 4096;
+    private static final long SHUTDOWN_WAIT_SECONDS = 10;
+
+    final TransportProvider transport;
+    final IoEventLoop loop;
+    final SwapBuffers swap;
+    final CompletionQueue completions;
+    /** Scratch array for gathering writes; loop thread only. */
+    final ByteBuf[] iov = new ByteBuf[64];
+
+    private final IoEventLoopGroup ownedGroup;
+    private final Deadlines deadlines = new Deadlines();
+    private final ConnTable conns = new ConnTable();
+    private final ArrayDeque<Conn> starved = new ArrayDeque<>();
+    private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final AtomicBoolean reliefScheduled = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch shutDown = new CountDownLatch(1);
+    private final Runnable drainTask = this::drainInbox;
+    private final Runnable flushTask = this::flush;
+    private final Runnable expireTask = this::expireDeadlines;
+    private final Runnable reliefTask = this::relieveStarved;
+    private boolean flushScheduled;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline;
+
+    Engine(TransportProvider transport, IoEventLoop loop, IoEventLoopGroup ownedGroup, ByteBufAllocator allocator,
+           int swapBufferSize, int maxSwapBuffers) {
+        this.transport = transport;
+        this.loop = loop;
+        this.ownedGroup = ownedGroup;
+        this.swap = new SwapBuffers(allocator, swapBufferSize, maxSwapBuffers, this::scheduleRelief);
+        this.completions = new CompletionQueue(swap);
+    }
+
+    // ---- any thread ----
+
+    /** Queues a request or a free for the loop. */
+    void submit(Object command) {
+        if (closed.get()) {
+            throw new WatcherClosedException();
+        }
+        inbox.offer(command);
+        if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                // The user's event loop group was shut down under the watcher.
+                close();
+                throw new WatcherClosedException();
+            }
+        }
+    }
+
+    List<OpResult> take(long timeoutNanos) throws InterruptedException {
+        return completions.take(timeoutNanos);
+    }
+
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Closes every socket, drops pending requests and stops an owned event loop; returns when that is done. */
+    void close() {
+        if (closed.compareAndSet(false, true)) {
+            completions.close();
+            if (loop.inEventLoop()) {
+                shutDownOnLoop();
+            } else {
+                try {
+                    loop.execute(this::shutDownOnLoop);
+                } catch (RejectedExecutionException e) {
+                    // The loop is gone, and Netty closed every registered socket when it went: tidy up here.
+                    shutDownOnLoop();
+                }
+            }
+        }
+        if (!loop.inEventLoop()) {
+            try {
+                shutDown.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                if (ownedGroup != null) {
+                    ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void scheduleRelief() {
+        if (reliefScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(reliefTask);
+            } catch (RejectedExecutionException ignored) {
+                // Closing: nobody waits for swap space any more.
+            }
+        }
+    }
+
+    /** The Cleaner's action for a connection object collected without {@code free}. */
+    private static final class CollectedConnection implements Runnable {
+        private final Engine engine;
+        private final Conn conn;
+
+        CollectedConnection(Engine engine, Conn conn) {
+            this.engine = engine;
+            this.conn = conn;
+        }
+
+        @Override
+        public void run() {
+            if (!conn.closed && !engine.closed.get()) {
+                try {
+                    engine.submit(conn);
+                } catch (RuntimeException ignored) {
+                    // The watcher closed meanwhile, and closed the socket with it.
+                }
+            }
+        }
+    }
+
+    /** A {@code free(connection)} on its way to the loop. */
+    static final class FreeRequest {
+        final Object connection;
+
+        FreeRequest(Object connection) {
+            this.connection = connection;
+        }
+    }
+
+    // ---- loop thread ----
+
+    private void drainInbox() {
+        drainScheduled.set(false);
+        for (int i = 0; i < DRAIN_QUANTUM; i++) {
+            Object command = inbox.poll();
+            if (command == null) {
+                break;
+            }
+            if (closed.get()) {
+                inbox.clear();
+                break;
+            }
+            try {
+                dispatch(command);
+            } catch (Throwable t) {
+                logUnexpected(t);
+            }
+        }
+        if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+            loop.execute(drainTask);
+        }
+        flush();
+    }
+
+    private void dispatch(Object command) {
+        if (command instanceof OpResult) {
+            OpResult r = (OpResult) command;
+            Conn conn = conns.get(r.connection);
+            if (conn == null) {
+                conn = delegate(r);
+                if (conn == null) {
+                    return;
+                }
+            }
+            if (r.hasDeadline) {
+                deadlines.add(r);
+                armTimer(r.deadlineNanos);
+            }
+            conn.enqueue(r);
+        } else if (command instanceof FreeRequest) {
+            Conn conn = conns.get(((FreeRequest) command).connection);
+            if (conn != null) {
+                conn.close(new ConnectionClosedException("the connection was freed with Watcher.free()"));
+            }
+        } else {
+            ((Conn) command).close(new ConnectionClosedException(
+                    "the connection object was garbage collected without Watcher.free(); gaio closed its socket"));
+        }
+    }
+
+    /** The first request naming a connection hands it to the transport. */
+    private Conn delegate(OpResult r) {
+        Conn conn = new Conn(this, r.connection);
+        try {
+            conn.socket = transport.adopt(r.connection, conn);
+        } catch (IOException | RuntimeException e) {
+            complete(r, new ConnectionClosedException("gaio could not take over " + r.connection + " (" + e
+                    + "); is it closed? Submit only open, connected sockets", e));
+            return null;
+        }
+        Future<IoRegistration> registered = loop.register(conn.socket);
+        if (!registered.isSuccess()) {
+            // On the loop thread registration completes at once.
+            try {
+                conn.socket.close();
+            } catch (IOException | RuntimeException e) {
+                registered.cause().addSuppressed(e);
+            }
+            complete(r, new ConnectionClosedException("the event loop refused the connection: "
+                    + registered.cause(), registered.cause()));
+            return null;
+        }
+        conn.socket.attach(registered.getNow());
+        conns.put(conn);
+        if (transport.duplicatesSockets()) {
+            conn.cleanable = CLEANER.register(r.connection, new CollectedConnection(this, conn));
+        }
+        return conn;
+    }
+
+    /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
+    void complete(OpResult r, Throwable error) {
+        r.error = error;
+        discard(r);
+        completions.stage(r);
+    }
+
+    /** Forgets a request without completing it, for a closing watcher. */
+    void discard(OpResult r) {
+        deadlines.remove(r);
+        r.owner = null;
+    }
+
+    /** Publishes the staged batch after the loop has handled every ready socket of this pass. */
+    void flushSoon() {
+        if (!flushScheduled && completions.hasStaged()) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flush() {
+        flushScheduled = false;
+        completions.publish();
+    }
+
+    void forget(Conn conn) {
+        conns.remove(conn);
+        if (conn.starved) {
+            conn.starved = false;
+            starved.remove(conn);
+        }
+    }
+
+    /** Parks a connection whose read found no swap space, until a consumer releases some. */
+    void starve(Conn conn) {
+        if (!conn.starved) {
+            conn.starved = true;
+            starved.add(conn);
+        }
+    }
+
+    private void relieveStarved() {
+        reliefScheduled.set(false);
+        for (int n = starved.size(); n > 0 && !closed.get(); n--) {
+            Conn conn = starved.poll();
+            conn.unstarve();
+            if (conn.starved) {
+                break;
+            }
+        }
+        flush();
+    }
+
+    private void armTimer(long deadline) {
+        if (timer != null) {
+            if (timerDeadline - deadline <= 0) {
+                return;
+            }
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        timer = loop.schedule(expireTask, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+    }
+
+    private void expireDeadlines() {
+        timer = null;
+        long now = System.nanoTime();
+        OpResult r;
+        while ((r = deadlines.peek()) != null && r.deadlineNanos - now <= 0) {
+            deadlines.remove(r);
+            r.owner.expire(r);
+        }
+        if (r != null) {
+            armTimer(r.deadlineNanos);
+        }
+        flush();
+    }
+
+    private void shutDownOnLoop() {
+        try {
+            for (Conn conn : conns.drain()) {
+                conn.close(null);
+            }
+            inbox.clear();
+            starved.clear();
+            deadlines.clear();
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            completions.discardStaged();
+            swap.retireCurrent();
+        } catch (Throwable t) {
+            logUnexpected(t);
+        } finally {
+            shutDown.countDown();
+            if (ownedGroup != null) {
+                ownedGroup.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    void logUnexpected(Throwable t) {
+        LOG.log(System.Logger.Level.WARNING, "gaio: unexpected error on the event loop", t);
+    }
+}

@@ -1,0 +1,95 @@
+package io.gaio;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * A completed request, as returned by {@link Watcher#waitIO()}.
+ *
+ * <p>Each submitted request completes exactly once, and its result is valid until the next {@code waitIO()} call on
+ * the same watcher. A swap-buffer slice ({@link #isSwapBuffer()}) is valid as long as the result: copy the bytes, or
+ * {@link ByteBuf#retain() retain} the slice and release it later, to keep them longer. Never release a swap-buffer
+ * slice you did not retain; caller buffers stay the caller's to release.
+ */
+public final class OpResult {
+    // A request becomes its own result: the engine fills in the outcome on the loop thread, and the hand-off in
+    // CompletionQueue publishes it to the thread in waitIO().
+    final Operation operation;
+    final Object context;
+    final Object connection;
+    ByteBuf buffer;
+    boolean swapBuffer;
+    int size;
+    Throwable error;
+
+    // Engine bookkeeping, loop thread only.
+    final boolean full;
+    final long deadlineNanos;
+    final boolean hasDeadline;
+    int deadlineIndex = -1;
+    Conn owner;
+    ByteBuf swapChunk;
+
+    OpResult(Operation operation, Object context, Object connection, ByteBuf buffer, boolean full,
+             boolean hasDeadline, long deadlineNanos) {
+        this.operation = operation;
+        this.context = context;
+        this.connection = connection;
+        this.buffer = buffer;
+        this.full = full;
+        this.hasDeadline = hasDeadline;
+        this.deadlineNanos = deadlineNanos;
+    }
+
+    /** Whether this completes a read or a write. */
+    public Operation operation() {
+        return operation;
+    }
+
+    /** The context object given at submission, unchanged; may be {@code null}. */
+    public Object context() {
+        return context;
+    }
+
+    /** The very connection object given at submission. */
+    public Object connection() {
+        return connection;
+    }
+
+    /**
+     * The buffer the bytes went into or came from: the caller's own buffer (a read advanced its writer index by
+     * {@link #size()}, a write its reader index), or, for a read submitted without a buffer, a slice of the watcher's
+     * swap buffer holding exactly the bytes read. {@code null} for a swap-buffer read that read nothing.
+     */
+    public ByteBuf buffer() {
+        return buffer;
+    }
+
+    /** Whether {@link #buffer()} is a slice of the watcher's swap buffer rather than the caller's buffer. */
+    public boolean isSwapBuffer() {
+        return swapBuffer;
+    }
+
+    /** Bytes read or written; on an error, the bytes transferred before it. */
+    public int size() {
+        return size;
+    }
+
+    /**
+     * {@code null} on success, otherwise why the request ended: {@link java.io.EOFException} at the end of the stream,
+     * {@link DeadlineExceededException}, {@link ConnectionClosedException}, or the socket's {@link java.io.IOException}.
+     */
+    public Throwable error() {
+        return error;
+    }
+
+    /** Whether the request succeeded ({@link #error()} is {@code null}). */
+    public boolean isSuccess() {
+        return error == null;
+    }
+
+    @Override
+    public String toString() {
+        return "OpResult{" + operation + ", size=" + size + (swapBuffer ? ", swap" : "")
+                + (error == null ? "" : ", error=" + error) + ", connection=" + connection + '}';
+    }
+}

@@ -1,0 +1,339 @@
+package io.gaio;
+
+import io.gaio.spi.TransportProvider;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.IoEventLoop;
+import io.netty.channel.IoEventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Submits reads and writes on many TCP connections and collects their completions in batches: the proactor of
+ * gaio, on a Netty event loop.
+ *
+ * <p>The first request that names a connection <em>delegates</em> it to the watcher, which from then on owns the
+ * socket (see the transport's documentation for what happens to the caller's object). Requests never block and may
+ * come from any thread; one thread collects the results with {@link #waitIO()}:
+ * <pre>{@code
+ * try (Watcher w = Watcher.open()) {
+ *     w.read(null, socketChannel, null);                 // null buffer: read into the swap buffer
+ *     while (true) {
+ *         for (OpResult res : w.waitIO()) {
+ *             if (!res.isSuccess()) {
+ *                 w.free(res.connection());
+ *             } else if (res.operation() == Operation.READ) {
+ *                 // echo: copy out of the swap buffer, which is valid only until the next waitIO()
+ *                 w.write(null, res.connection(), res.buffer().copy());
+ *             } else {
+ *                 res.buffer().release();                 // our copy
+ *                 w.read(null, res.connection(), null);
+ *             }
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Rules, in short: a read completes when at least one byte arrived, a {@code readFull} when its buffer is full, a
+ * write when all its bytes are written. Requests on one connection complete in submission order per direction, and
+ * the two directions are independent. Nothing is read from a connection unless a read is pending on it, so a slow
+ * consumer applies back-pressure by not submitting reads. Each request completes exactly once, with an error if it
+ * fails; misuse (a null or unsupported connection, an empty buffer, a closed watcher) throws at submission.
+ *
+ * <p>Buffers: a read fills the caller's buffer from its writer index up to its capacity ({@code writableBytes()}) and
+ * advances the writer index; a write sends the readable bytes and advances the reader index. The caller must not touch
+ * a buffer while its request is pending, and keeps the duty to release its own buffers. A read without a buffer
+ * lands in a swap buffer shared by all connections and returns a slice of it (see {@link OpResult}).
+ */
+public final class Watcher implements AutoCloseable {
+    /** The default size of one swap buffer, 64 KiB: the most a read without a buffer returns. */
+    public static final int DEFAULT_SWAP_BUFFER_SIZE = 64 * 1024;
+    /** The default bound on swap buffers alive at once, 256 (16 MiB at the default size). */
+    public static final int DEFAULT_MAX_SWAP_BUFFERS = 256;
+
+    private final Engine engine;
+    private final Cleaner.Cleanable cleanable;
+
+    private Watcher(Engine engine) {
+        this.engine = engine;
+        // The action holds the engine, never this watcher, so an unreferenced watcher can be collected and closed.
+        this.cleanable = Engine.CLEANER.register(this, engine::close);
+    }
+
+    /**
+     * A watcher with default settings on its own event loop thread, using the transport named by
+     * {@code -Dgaio.transport}, else the best available one.
+     *
+     * @throws TransportUnavailableException when no usable transport is found
+     */
+    public static Watcher open() {
+        return builder().build();
+    }
+
+    /** A builder for a watcher with non-default settings. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Reads at least one byte into {@code buffer}, or into the swap buffer when {@code buffer} is {@code null}.
+     *
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @param buffer     where to read, from its writer index; {@code null} to use the swap buffer
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws EmptyBufferException           when the buffer has no writable bytes
+     * @throws IllegalArgumentException       when the buffer is released or read-only
+     * @throws WatcherClosedException         when the watcher is closed
+     */
+    public void read(Object context, Object connection, ByteBuf buffer) {
+        submitRead(context, connection, buffer, false, null);
+    }
+
+    /**
+     * Like {@link #read}, but completes with {@link DeadlineExceededException} if nothing arrived within
+     * {@code timeout} (measured on the monotonic clock from now).
+     */
+    public void readTimeout(Object context, Object connection, ByteBuf buffer, Duration timeout) {
+        submitRead(context, connection, buffer, false, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Reads until {@code buffer} has no writable bytes left, or until end of stream, error or the deadline.
+     *
+     * @param timeout the deadline from now, or {@code null} for none
+     * @throws EmptyBufferException when {@code buffer} is null or has no writable bytes
+     */
+    public void readFull(Object context, Object connection, ByteBuf buffer, Duration timeout) {
+        if (buffer == null) {
+            throw new EmptyBufferException("readFull needs a buffer to fill; pass a ByteBuf with writable bytes "
+                    + "(a read without a buffer is done with read(ctx, conn, null))");
+        }
+        submitRead(context, connection, buffer, true, timeout);
+    }
+
+    /**
+     * Writes all readable bytes of {@code buffer}.
+     *
+     * @throws EmptyBufferException when the buffer is null or has no readable bytes
+     */
+    public void write(Object context, Object connection, ByteBuf buffer) {
+        submitWrite(context, connection, buffer, null);
+    }
+
+    /** Like {@link #write}, but completes with {@link DeadlineExceededException} if not all bytes went out in time. */
+    public void writeTimeout(Object context, Object connection, ByteBuf buffer, Duration timeout) {
+        submitWrite(context, connection, buffer, Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Closes a delegated connection's socket and completes every request pending on it with
+     * {@link ConnectionClosedException}. Requests submitted afterwards on the same object fail the same way. Objects
+     * this watcher never took over are left alone.
+     *
+     * @throws WatcherClosedException when the watcher is closed
+     */
+    public void free(Object connection) {
+        engine.submit(new Engine.FreeRequest(Objects.requireNonNull(connection, "connection")));
+    }
+
+    /**
+     * Waits until at least one request completed and returns every completion available, as one batch. The batch
+     * and any swap-buffer slices in it are valid until the next call. Meant for one collecting thread.
+     *
+     * @throws WatcherClosedException when the watcher is or becomes closed
+     * @throws InterruptedException   when the thread is interrupted while waiting
+     */
+    public List<OpResult> waitIO() throws InterruptedException {
+        return engine.take(-1);
+    }
+
+    /**
+     * Like {@link #waitIO()}, but gives up after {@code timeout} and then returns an empty batch.
+     */
+    public List<OpResult> waitIO(Duration timeout) throws InterruptedException {
+        return engine.take(Math.max(0, saturatedNanos(timeout)));
+    }
+
+    /** The name of the transport this watcher runs on, for example {@code "nio"} or {@code "epoll"}. */
+    public String transport() {
+        return engine.transport.name();
+    }
+
+    /** The event loop this watcher's I/O runs on. */
+    public IoEventLoop eventLoop() {
+        return engine.loop;
+    }
+
+    /**
+     * Closes every connection this watcher owns, drops pending requests and stops the watcher's own event loop
+     * (an event loop supplied through {@link Builder#eventLoop} keeps running). Blocks until that is done, unless
+     * called on the watcher's event loop. A thread in {@link #waitIO()} gets {@link WatcherClosedException}.
+     * Closing twice is harmless.
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    private void submitRead(Object context, Object connection, ByteBuf buffer, boolean full, Duration timeout) {
+        checkConnection(connection);
+        if (buffer != null) {
+            checkLive(buffer);
+            if (buffer.isReadOnly()) {
+                throw new IllegalArgumentException("cannot read into a read-only buffer; pass a writable ByteBuf, "
+                        + "or null to read into the swap buffer");
+            }
+            if (!buffer.isWritable()) {
+                throw new EmptyBufferException("the read buffer has no writable bytes (writerIndex "
+                        + buffer.writerIndex() + " = capacity " + buffer.capacity() + "); clear() it or pass null "
+                        + "to read into the swap buffer");
+            }
+        }
+        engine.submit(request(Operation.READ, context, connection, buffer, full, timeout));
+    }
+
+    private void submitWrite(Object context, Object connection, ByteBuf buffer, Duration timeout) {
+        checkConnection(connection);
+        if (buffer == null) {
+            throw new EmptyBufferException("write needs a buffer with readable bytes, got null");
+        }
+        checkLive(buffer);
+        if (!buffer.isReadable()) {
+            throw new EmptyBufferException("the write buffer has no readable bytes (readerIndex = writerIndex = "
+                    + buffer.writerIndex() + "); write something into it first");
+        }
+        engine.submit(request(Operation.WRITE, context, connection, buffer, false, timeout));
+    }
+
+    private static OpResult request(Operation op, Object context, Object connection, ByteBuf buffer, boolean full,
+                                    Duration timeout) {
+        if (timeout == null) {
+            return new OpResult(op, context, connection, buffer, full, false, 0);
+        }
+        return new OpResult(op, context, connection, buffer, full, true, System.nanoTime() + saturatedNanos(timeout));
+    }
+
+    private void checkConnection(Object connection) {
+        if (engine.isClosed()) {
+            throw new WatcherClosedException();
+        }
+        if (connection == null) {
+            throw new UnsupportedConnectionException("the connection is null; pass " + engine.transport.supportedTypes());
+        }
+        if (!engine.transport.supports(connection)) {
+            throw new UnsupportedConnectionException("gaio transport '" + engine.transport.name()
+                    + "' cannot take over a " + connection.getClass().getName() + "; pass "
+                    + engine.transport.supportedTypes());
+        }
+    }
+
+    private static void checkLive(ByteBuf buffer) {
+        if (buffer.refCnt() == 0) {
+            throw new IllegalArgumentException("the buffer was already released (refCnt 0); pass a live ByteBuf");
+        }
+    }
+
+    private static long saturatedNanos(Duration d) {
+        // Keeps nanoTime() + result from overflowing into the past for absurdly long timeouts.
+        return Math.min(d.toNanos() > 0 ? d.toNanos() : 0, Long.MAX_VALUE / 4);
+    }
+
+    /**
+     * Settings for a new {@link Watcher}.
+     * <pre>{@code
+     * Watcher w = Watcher.builder()
+     *         .transport("nio")                  // else -Dgaio.transport, else the best available
+     *         .swapBufferSize(16 * 1024)
+     *         .eventLoop(nettyGroup)             // share an existing Netty MultiThreadIoEventLoopGroup
+     *         .build();
+     * }</pre>
+     */
+    public static final class Builder {
+        private String transport;
+        private IoEventLoopGroup group;
+        private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
+        private int swapBufferSize = DEFAULT_SWAP_BUFFER_SIZE;
+        private int maxSwapBuffers = DEFAULT_MAX_SWAP_BUFFERS;
+
+        private Builder() {
+        }
+
+        /** The transport by name; overrides {@code -Dgaio.transport}. */
+        public Builder transport(String name) {
+            this.transport = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /**
+         * Runs the watcher on the next event loop of an existing Netty group, for example the one that serves a Netty
+         * server, instead of a thread of its own. The group must have been created with the I/O handler of the
+         * watcher's transport (e.g. {@code NioIoHandler.newFactory()}); with no transport named, the best available
+         * transport whose handler the group runs is chosen. Closing the watcher leaves the group running.
+         */
+        public Builder eventLoop(IoEventLoopGroup group) {
+            this.group = Objects.requireNonNull(group, "group");
+            return this;
+        }
+
+        /** The allocator of swap buffers; the pooled direct allocator by default. */
+        public Builder allocator(ByteBufAllocator allocator) {
+            this.allocator = Objects.requireNonNull(allocator, "allocator");
+            return this;
+        }
+
+        /** The size of one swap buffer, the most a read without a buffer returns; 64 KiB by default. */
+        public Builder swapBufferSize(int bytes) {
+            if (bytes < 64) {
+                throw new IllegalArgumentException("swapBufferSize must be at least 64 bytes, got " + bytes);
+            }
+            this.swapBufferSize = bytes;
+            return this;
+        }
+
+        /**
+         * The most swap buffers alive at once, counting those held by batches not yet released by the next
+         * {@code waitIO()}. At the bound, reads without a buffer wait until a consumer releases one.
+         */
+        public Builder maxSwapBuffers(int count) {
+            if (count < 2) {
+                throw new IllegalArgumentException("maxSwapBuffers must be at least 2, got " + count);
+            }
+            this.maxSwapBuffers = count;
+            return this;
+        }
+
+        /**
+         * Creates the watcher.
+         *
+         * @throws TransportUnavailableException when the transport is missing or cannot run here
+         * @throws IllegalArgumentException      when the event loop group runs another transport's I/O handler
+         */
+        public Watcher build() {
+            TransportProvider provider;
+            IoEventLoop loop;
+            IoEventLoopGroup owned = null;
+            if (group == null) {
+                provider = Transports.select(transport);
+                owned = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gaio-" + provider.name(), true),
+                        provider.newIoHandlerFactory());
+                loop = owned.next();
+            } else {
+                loop = group.next();
+                provider = transport != null || System.getProperty(Transports.TRANSPORT_PROPERTY) != null
+                        ? Transports.select(transport) : Transports.selectFor(loop);
+                if (!loop.isCompatible(provider.handleType())) {
+                    throw new IllegalArgumentException("the event loop group does not run gaio transport '"
+                            + provider.name() + "': create it as new MultiThreadIoEventLoopGroup(n, <"
+                            + provider.name() + " IoHandler>.newFactory()), or name the transport it runs");
+                }
+            }
+            return new Watcher(new Engine(provider, loop, owned, allocator, swapBufferSize, maxSwapBuffers));
+        }
+    }
+}

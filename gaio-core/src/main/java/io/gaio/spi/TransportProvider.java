@@ -1,0 +1,73 @@
+package io.gaio.spi;
+
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandlerFactory;
+import java.io.IOException;
+
+/**
+ * A transport: readiness events and raw socket I/O for the watcher's engine, found through
+ * {@link java.util.ServiceLoader}.
+ *
+ * <p>A transport module lists its implementation in
+ * {@code META-INF/services/io.gaio.spi.TransportProvider}. The engine in {@code gaio-core} does everything else:
+ * request queues, deadlines, swap buffers and completion batches. A transport only
+ * <ol>
+ *   <li>names itself and says whether it can run here ({@link #unavailabilityCause()}),</li>
+ *   <li>supplies the Netty {@link IoHandlerFactory} whose event loop delivers its readiness events, and</li>
+ *   <li>adopts a caller's connection object as a {@link TransportSocket} registered on that loop.</li>
+ * </ol>
+ *
+ * <p>Implementations must be thread-safe and cheap to construct: the watcher's transport lookup instantiates every
+ * provider on the class path.
+ */
+public interface TransportProvider {
+
+    /** The name users select with {@code -Dgaio.transport=NAME}, for example {@code nio} or {@code epoll}. */
+    String name();
+
+    /**
+     * Preference when no transport is named: the available provider with the highest priority wins.
+     * Portable transports use low values, native ones higher values on the platforms they were built for.
+     */
+    int priority();
+
+    /**
+     * Why this transport cannot run in this JVM, or {@code null} when it can. Must not throw.
+     */
+    Throwable unavailabilityCause();
+
+    /**
+     * Whether the watcher keeps its own duplicate of a delegated socket. When {@code true}, the caller's connection
+     * object is closed on delegation and can be garbage collected; when {@code false}, the watcher uses the caller's
+     * object itself and keeps it reachable until {@code free} or {@code close}.
+     */
+    boolean duplicatesSockets();
+
+    /** A factory for the Netty I/O handler whose event loops deliver this transport's readiness events. */
+    IoHandlerFactory newIoHandlerFactory();
+
+    /** The {@link IoHandle} type that {@link #adopt} returns; used to check that a user's event loop fits. */
+    Class<? extends IoHandle> handleType();
+
+    /**
+     * A cheap type check made on the submitting thread: whether {@link #adopt} understands this kind of object.
+     * Objects it does not support are rejected at submission with {@code UnsupportedConnectionException}.
+     */
+    boolean supports(Object connection);
+
+    /**
+     * A short description of the connection types {@link #supports} accepts, used in error messages,
+     * for example {@code "java.nio.channels.SocketChannel or io.netty.channel.socket.nio.NioSocketChannel"}.
+     */
+    String supportedTypes();
+
+    /**
+     * Takes over a connection on the event loop thread: the first request that names a connection delegates it.
+     *
+     * @param connection an object for which {@link #supports} returned {@code true}
+     * @param listener   where the returned socket reports readiness
+     * @return a socket that the engine registers on its event loop
+     * @throws IOException when the connection cannot be taken over, for example because it is already closed
+     */
+    TransportSocket adopt(Object connection, ReadinessListener listener) throws IOException;
+}
