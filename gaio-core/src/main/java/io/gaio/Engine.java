@@ -184,7 +184,12 @@ final class Engine {
         if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
-        flush();
+        if (!starved.isEmpty()) {
+            // A caller that submits may have released retained swap slices on the way.
+            relieveStarved();
+        } else {
+            flush();
+        }
     }
 
     private void dispatch(Object command) {
@@ -335,7 +340,7 @@ final class Engine {
                 timer = null;
             }
             completions.discardStaged();
-            swap.retireCurrent();
+            swap.close();
         } catch (Throwable t) {
             logUnexpected(t);
         } finally {

@@ -2,19 +2,21 @@ package io.gaio;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.ArrayDeque;
 
 /**
  * The watcher's swap buffers: pooled direct chunks that reads submitted without a buffer fill one after another.
  *
- * <p>A read takes the free tail of the current chunk; its result is a slice of the chunk. Every completion batch
- * that holds such slices keeps a reference on the chunk until the next {@code waitIO()}, so bytes handed out are
- * never overwritten: the loop only ever writes into a chunk's untouched tail, and a chunk goes back to the pool when
- * its last reference is released. A connection takes swap space only at the moment bytes arrive, so an idle
- * connection with a pending read holds none.
+ * <p>A read takes the free tail of the current chunk; its result is a slice of the chunk. The engine keeps one
+ * reference on every chunk it allocated, and every completion batch holding slices of a chunk keeps another until
+ * the next {@code waitIO()}; a caller that {@code retain()}s a slice keeps one more. So a chunk whose reference count
+ * is back to the engine's own 1 is referenced by nobody and can be rewritten from the start: that is how the chunks
+ * rotate, and why bytes handed out are never overwritten. A connection takes swap space only at the moment bytes
+ * arrive, so an idle connection with a pending read holds none.
  *
- * <p>The number of live chunks is bounded. At the bound, {@link #slot()} returns {@code null}; the engine parks the
- * read and is told through {@code onRelief} when a consumer releases a chunk.
+ * <p>At most {@code maxChunks} chunks exist. When all are in use, {@link #slot()} returns {@code null}; the engine
+ * parks the read and retries when a batch is released ({@code onRelief}) or the caller submits again.
+ * Loop thread only, except {@link #release}.
  */
 final class SwapBuffers {
     private final ByteBufAllocator allocator;
@@ -22,7 +24,8 @@ final class SwapBuffers {
     private final int minTail;
     private final int maxChunks;
     private final Runnable onRelief;
-    private final AtomicInteger liveChunks = new AtomicInteger();
+    /** Every chunk but the current one, oldest first; each holds the engine's reference. */
+    private final ArrayDeque<ByteBuf> retired = new ArrayDeque<>();
     private volatile boolean starving;
     private ByteBuf current;
 
@@ -35,48 +38,56 @@ final class SwapBuffers {
         this.onRelief = onRelief;
     }
 
-    /**
-     * The chunk to read into, at its writer index; {@code null} when the bound on live chunks is reached.
-     * Loop thread only.
-     */
+    /** The chunk to read into, at its writer index; {@code null} when every chunk is still referenced. */
     ByteBuf slot() {
         if (current != null && current.writableBytes() >= minTail) {
             return current;
         }
-        retireCurrent();
-        if (liveChunks.get() >= maxChunks) {
-            starving = true;
-            // Re-check after publishing the flag, or a release in between would go unnoticed.
-            if (liveChunks.get() >= maxChunks) {
-                return null;
-            }
+        if (current != null) {
+            retired.add(current);
+            current = null;
         }
-        current = allocator.directBuffer(chunkSize, chunkSize);
-        liveChunks.incrementAndGet();
+        current = reuse();
+        if (current == null && retired.size() < maxChunks) {
+            current = allocator.directBuffer(chunkSize, chunkSize);
+        }
+        if (current == null) {
+            starving = true;
+            // A release between the scan and the flag would wake nobody: look once more.
+            current = reuse();
+        }
         return current;
     }
 
-    /** Drops the loop's own reference on the current chunk, for example when the watcher closes. Loop thread only. */
-    void retireCurrent() {
-        if (current != null) {
-            ByteBuf chunk = current;
-            current = null;
-            release(chunk);
-        }
-    }
-
-    /** Releases one reference on a chunk. Any thread. */
-    void release(ByteBuf chunk) {
-        if (chunk.release()) {
-            liveChunks.decrementAndGet();
-            if (starving) {
-                starving = false;
-                onRelief.run();
+    /** The oldest chunk nobody references any more, cleared; the oldest is the likeliest to be free. */
+    private ByteBuf reuse() {
+        for (int i = retired.size(); i > 0; i--) {
+            ByteBuf chunk = retired.poll();
+            if (chunk.refCnt() == 1) {
+                return chunk.clear();
             }
+            retired.add(chunk);
+        }
+        return null;
+    }
+
+    /** Releases a completion batch's reference on a chunk, and wakes parked reads. Any thread. */
+    void release(ByteBuf chunk) {
+        chunk.release();
+        if (starving) {
+            starving = false;
+            onRelief.run();
         }
     }
 
-    int liveChunks() {
-        return liveChunks.get();
+    /** Releases the engine's references, when the watcher closes. */
+    void close() {
+        if (current != null) {
+            current.release();
+            current = null;
+        }
+        for (ByteBuf chunk; (chunk = retired.poll()) != null; ) {
+            chunk.release();
+        }
     }
 }

@@ -1,0 +1,50 @@
+package io.gaio.examples;
+
+import java.util.Arrays;
+
+/**
+ * Runs one of gaio's examples: {@code java -jar gaio-examples.jar COMMAND [options]}.
+ * <ul>
+ *   <li>{@code echo-server --port 9000 [--transport epoll|nio] [--buffer N]}: echoes every connection
+ *       ({@code --buffer 0}, the default, reads into the swap buffer).</li>
+ *   <li>{@code push-server --port 9000 [--transport T]}: pushes a line a second to every connection.</li>
+ *   <li>{@code demo [--connections 8192] [--size 1024] [--rounds 10] [--transport T]}: an echo server on a watcher
+ *       driven by a client process, with a report.</li>
+ * </ul>
+ */
+public final class Main {
+    private Main() {
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            usage();
+            return;
+        }
+        Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        switch (args[0]) {
+            case "echo-server":
+                EchoServer.main(options);
+                break;
+            case "push-server":
+                PushServer.main(options);
+                break;
+            case "demo":
+                Demo.main(options);
+                break;
+            case "demo-client":
+                DemoClient.main(options);
+                break;
+            default:
+                usage();
+                System.exit(2);
+        }
+    }
+
+    private static void usage() {
+        System.err.println("usage: java -jar gaio-examples.jar echo-server|push-server --port PORT [--transport NAME]"
+                + " [--buffer BYTES]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
+                + " [--rounds R] [--transport NAME]");
+    }
+}
