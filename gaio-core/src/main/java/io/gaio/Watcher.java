@@ -8,10 +8,12 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.Future;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Submits reads and writes on many TCP connections and collects their completions in batches: the proactor of
@@ -260,6 +262,7 @@ public final class Watcher implements AutoCloseable {
         private ByteBufAllocator allocator = PooledByteBufAllocator.DEFAULT;
         private int swapBufferSize = DEFAULT_SWAP_BUFFER_SIZE;
         private int maxSwapBuffers = DEFAULT_MAX_SWAP_BUFFERS;
+        private int loopCpu = -1;
 
         private Builder() {
         }
@@ -309,10 +312,25 @@ public final class Watcher implements AutoCloseable {
         }
 
         /**
+         * Pins the watcher's own event loop thread to one CPU (gaio's {@code SetLoopAffinity}), for example to keep
+         * one watcher per core. Linux only (through util-linux's {@code taskset}); not for an event loop supplied
+         * through {@link #eventLoop}, whose threads belong to their group.
+         *
+         * @throws InvalidCpuException when this process may not run on {@code cpu}
+         */
+        public Builder loopAffinity(int cpu) {
+            ThreadAffinity.validate(cpu);
+            this.loopCpu = cpu;
+            return this;
+        }
+
+        /**
          * Creates the watcher.
          *
          * @throws TransportUnavailableException when the transport is missing or cannot run here
-         * @throws IllegalArgumentException      when the event loop group runs another transport's I/O handler
+         * @throws IllegalArgumentException      when the event loop group runs another transport's I/O handler, or
+         *                                       affinity was asked for a supplied event loop
+         * @throws UnsupportedOperationException when affinity was asked for where it cannot work
          */
         public Watcher build() {
             TransportProvider provider;
@@ -323,7 +341,14 @@ public final class Watcher implements AutoCloseable {
                 owned = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gaio-" + provider.name(), true),
                         provider.newIoHandlerFactory());
                 loop = owned.next();
+                if (loopCpu >= 0) {
+                    pin(owned, loop, loopCpu);
+                }
             } else {
+                if (loopCpu >= 0) {
+                    throw new IllegalArgumentException("loopAffinity applies to the watcher's own event loop thread; "
+                            + "pin the threads of the supplied event loop group where the group is created");
+                }
                 loop = group.next();
                 provider = transport != null || System.getProperty(Transports.TRANSPORT_PROPERTY) != null
                         ? Transports.select(transport) : Transports.selectFor(loop);
@@ -334,6 +359,19 @@ public final class Watcher implements AutoCloseable {
                 }
             }
             return new Watcher(new Engine(provider, loop, owned, allocator, swapBufferSize, maxSwapBuffers));
+        }
+
+        private static void pin(IoEventLoopGroup owned, IoEventLoop loop, int cpu) {
+            Future<?> pinned = loop.submit(() -> {
+                ThreadAffinity.pinCurrentThread(cpu);
+                return null;
+            }).awaitUninterruptibly();
+            if (!pinned.isSuccess()) {
+                owned.shutdownGracefully(0, 0, TimeUnit.SECONDS).syncUninterruptibly();
+                Throwable cause = pinned.cause();
+                throw cause instanceof UnsupportedOperationException ? (UnsupportedOperationException) cause
+                        : new IllegalStateException("could not pin the event loop to CPU " + cpu + ": " + cause, cause);
+            }
         }
     }
 }
