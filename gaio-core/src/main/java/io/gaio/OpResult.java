@@ -40,17 +40,29 @@ public final class OpResult {
         this.deadlineNanos = deadlineNanos;
     }
 
-    /** Whether this completes a read or a write. */
+    /**
+     * Whether this completes a read or a write.
+     *
+     * @return the operation
+     */
     public Operation operation() {
         return operation;
     }
 
-    /** The context object given at submission, unchanged; may be {@code null}. */
+    /**
+     * The context object given at submission, unchanged.
+     *
+     * @return the context, possibly {@code null}
+     */
     public Object context() {
         return context;
     }
 
-    /** The very connection object given at submission. */
+    /**
+     * The very connection object given at submission.
+     *
+     * @return the connection
+     */
     public Object connection() {
         return connection;
     }
@@ -58,18 +70,28 @@ public final class OpResult {
     /**
      * The buffer the bytes went into or came from: the caller's own buffer (a read advanced its writer index by
      * {@link #size()}, a write its reader index), or, for a read submitted without a buffer, a slice of the watcher's
-     * swap buffer holding exactly the bytes read. {@code null} for a swap-buffer read that read nothing.
+     * swap buffer holding exactly the bytes read.
+     *
+     * @return the buffer; {@code null} for a swap-buffer read that read nothing
      */
     public ByteBuf buffer() {
         return buffer;
     }
 
-    /** Whether {@link #buffer()} is a slice of the watcher's swap buffer rather than the caller's buffer. */
+    /**
+     * Whether {@link #buffer()} is a slice of the watcher's swap buffer rather than the caller's buffer.
+     *
+     * @return {@code true} for a swap-buffer slice
+     */
     public boolean isSwapBuffer() {
         return swapBuffer;
     }
 
-    /** Bytes read or written; on an error, the bytes transferred before it. */
+    /**
+     * Bytes read or written; on an error, the bytes transferred before it.
+     *
+     * @return the number of bytes
+     */
     public int size() {
         return size;
     }
@@ -77,12 +99,18 @@ public final class OpResult {
     /**
      * {@code null} on success, otherwise why the request ended: {@link java.io.EOFException} at the end of the stream,
      * {@link DeadlineExceededException}, {@link ConnectionClosedException}, or the socket's {@link java.io.IOException}.
+     *
+     * @return the error, or {@code null}
      */
     public Throwable error() {
         return error;
     }
 
-    /** Whether the request succeeded ({@link #error()} is {@code null}). */
+    /**
+     * Whether the request succeeded.
+     *
+     * @return {@code true} when {@link #error()} is {@code null}
+     */
     public boolean isSuccess() {
         return error == null;
     }

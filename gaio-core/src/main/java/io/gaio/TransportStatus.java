@@ -11,7 +11,11 @@ package io.gaio;
  */
 public record TransportStatus(String name, int priority, boolean duplicatesSockets, Throwable unavailabilityCause) {
 
-    /** Whether this transport can run in this JVM. */
+    /**
+     * Whether this transport can run in this JVM.
+     *
+     * @return {@code true} when {@link #unavailabilityCause()} is {@code null}
+     */
     public boolean isAvailable() {
         return unavailabilityCause == null;
     }

@@ -26,7 +26,11 @@ public final class Transports {
     private Transports() {
     }
 
-    /** Every transport on the class path, most preferred first, with whether it can run here and why not. */
+    /**
+     * Every transport on the class path, most preferred first.
+     *
+     * @return each transport with whether it can run here and why not
+     */
     public static List<TransportStatus> list() {
         List<TransportStatus> statuses = new ArrayList<>();
         for (TransportProvider provider : providers()) {
@@ -40,6 +44,7 @@ public final class Transports {
      * The transport a watcher would use when its builder names none: the one named by {@value #TRANSPORT_PROPERTY},
      * else the best available.
      *
+     * @return the transport's status
      * @throws TransportUnavailableException when the named transport is missing or unavailable, or none is available
      */
     public static TransportStatus selected() {

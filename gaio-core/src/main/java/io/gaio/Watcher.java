@@ -71,13 +71,18 @@ public final class Watcher implements AutoCloseable {
      * A watcher with default settings on its own event loop thread, using the transport named by
      * {@code -Dgaio.transport}, else the best available one.
      *
+     * @return a new watcher; close it when done
      * @throws TransportUnavailableException when no usable transport is found
      */
     public static Watcher open() {
         return builder().build();
     }
 
-    /** A builder for a watcher with non-default settings. */
+    /**
+     * A builder for a watcher with non-default settings.
+     *
+     * @return a new builder with default settings
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -100,6 +105,14 @@ public final class Watcher implements AutoCloseable {
     /**
      * Like {@link #read}, but completes with {@link DeadlineExceededException} if nothing arrived within
      * {@code timeout} (measured on the monotonic clock from now).
+     *
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @param buffer     where to read, from its writer index; {@code null} to use the swap buffer
+     * @param timeout    how long to wait for bytes, from now
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws EmptyBufferException           when the buffer has no writable bytes
+     * @throws WatcherClosedException         when the watcher is closed
      */
     public void readTimeout(Object context, Object connection, ByteBuf buffer, Duration timeout) {
         submitRead(context, connection, buffer, false, Objects.requireNonNull(timeout, "timeout"));
@@ -108,8 +121,13 @@ public final class Watcher implements AutoCloseable {
     /**
      * Reads until {@code buffer} has no writable bytes left, or until end of stream, error or the deadline.
      *
-     * @param timeout the deadline from now, or {@code null} for none
-     * @throws EmptyBufferException when {@code buffer} is null or has no writable bytes
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @param buffer     the buffer to fill, from its writer index to its capacity
+     * @param timeout    the deadline from now, or {@code null} for none
+     * @throws EmptyBufferException           when {@code buffer} is null or has no writable bytes
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws WatcherClosedException         when the watcher is closed
      */
     public void readFull(Object context, Object connection, ByteBuf buffer, Duration timeout) {
         if (buffer == null) {
@@ -122,13 +140,28 @@ public final class Watcher implements AutoCloseable {
     /**
      * Writes all readable bytes of {@code buffer}.
      *
-     * @throws EmptyBufferException when the buffer is null or has no readable bytes
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @param buffer     the bytes to send, from its reader index to its writer index
+     * @throws EmptyBufferException           when the buffer is null or has no readable bytes
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws WatcherClosedException         when the watcher is closed
      */
     public void write(Object context, Object connection, ByteBuf buffer) {
         submitWrite(context, connection, buffer, null);
     }
 
-    /** Like {@link #write}, but completes with {@link DeadlineExceededException} if not all bytes went out in time. */
+    /**
+     * Like {@link #write}, but completes with {@link DeadlineExceededException} if not all bytes went out in time.
+     *
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @param buffer     the bytes to send, from its reader index to its writer index
+     * @param timeout    how long the write may take, from now
+     * @throws EmptyBufferException           when the buffer is null or has no readable bytes
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws WatcherClosedException         when the watcher is closed
+     */
     public void writeTimeout(Object context, Object connection, ByteBuf buffer, Duration timeout) {
         submitWrite(context, connection, buffer, Objects.requireNonNull(timeout, "timeout"));
     }
@@ -138,6 +171,7 @@ public final class Watcher implements AutoCloseable {
      * {@link ConnectionClosedException}. Requests submitted afterwards on the same object fail the same way. Objects
      * this watcher never took over are left alone.
      *
+     * @param connection the connection object given in earlier requests
      * @throws WatcherClosedException when the watcher is closed
      */
     public void free(Object connection) {
@@ -148,6 +182,7 @@ public final class Watcher implements AutoCloseable {
      * Waits until at least one request completed and returns every completion available, as one batch. The batch
      * and any swap-buffer slices in it are valid until the next call. Meant for one collecting thread.
      *
+     * @return the completions, at least one
      * @throws WatcherClosedException when the watcher is or becomes closed
      * @throws InterruptedException   when the thread is interrupted while waiting
      */
@@ -157,17 +192,30 @@ public final class Watcher implements AutoCloseable {
 
     /**
      * Like {@link #waitIO()}, but gives up after {@code timeout} and then returns an empty batch.
+     *
+     * @param timeout how long to wait at most
+     * @return the completions, empty when the timeout passed first
+     * @throws WatcherClosedException when the watcher is or becomes closed
+     * @throws InterruptedException   when the thread is interrupted while waiting
      */
     public List<OpResult> waitIO(Duration timeout) throws InterruptedException {
         return engine.take(Math.max(0, saturatedNanos(timeout)));
     }
 
-    /** The name of the transport this watcher runs on, for example {@code "nio"} or {@code "epoll"}. */
+    /**
+     * The transport this watcher runs on.
+     *
+     * @return its name, for example {@code "nio"} or {@code "epoll"}
+     */
     public String transport() {
         return engine.transport.name();
     }
 
-    /** The event loop this watcher's I/O runs on. */
+    /**
+     * The event loop this watcher's I/O runs on.
+     *
+     * @return the event loop, the watcher's own or one of a supplied group
+     */
     public IoEventLoop eventLoop() {
         return engine.loop;
     }
@@ -267,7 +315,12 @@ public final class Watcher implements AutoCloseable {
         private Builder() {
         }
 
-        /** The transport by name; overrides {@code -Dgaio.transport}. */
+        /**
+         * The transport by name; overrides {@code -Dgaio.transport}.
+         *
+         * @param name a transport name, as listed by {@link Transports#list()}
+         * @return this builder
+         */
         public Builder transport(String name) {
             this.transport = Objects.requireNonNull(name, "name");
             return this;
@@ -278,19 +331,32 @@ public final class Watcher implements AutoCloseable {
          * server, instead of a thread of its own. The group must have been created with the I/O handler of the
          * watcher's transport (e.g. {@code NioIoHandler.newFactory()}); with no transport named, the best available
          * transport whose handler the group runs is chosen. Closing the watcher leaves the group running.
+         *
+         * @param group a Netty {@code MultiThreadIoEventLoopGroup} or a single {@code IoEventLoop}
+         * @return this builder
          */
         public Builder eventLoop(IoEventLoopGroup group) {
             this.group = Objects.requireNonNull(group, "group");
             return this;
         }
 
-        /** The allocator of swap buffers; the pooled direct allocator by default. */
+        /**
+         * The allocator of swap buffers; the pooled direct allocator by default.
+         *
+         * @param allocator the allocator to take swap buffers from
+         * @return this builder
+         */
         public Builder allocator(ByteBufAllocator allocator) {
             this.allocator = Objects.requireNonNull(allocator, "allocator");
             return this;
         }
 
-        /** The size of one swap buffer, the most a read without a buffer returns; 64 KiB by default. */
+        /**
+         * The size of one swap buffer, the most a read without a buffer returns; 64 KiB by default.
+         *
+         * @param bytes the size in bytes, at least 64
+         * @return this builder
+         */
         public Builder swapBufferSize(int bytes) {
             if (bytes < 64) {
                 throw new IllegalArgumentException("swapBufferSize must be at least 64 bytes, got " + bytes);
@@ -302,6 +368,9 @@ public final class Watcher implements AutoCloseable {
         /**
          * The most swap buffers alive at once, counting those held by batches not yet released by the next
          * {@code waitIO()}. At the bound, reads without a buffer wait until a consumer releases one.
+         *
+         * @param count the bound, at least 2
+         * @return this builder
          */
         public Builder maxSwapBuffers(int count) {
             if (count < 2) {
@@ -316,6 +385,8 @@ public final class Watcher implements AutoCloseable {
          * one watcher per core. Linux only (through util-linux's {@code taskset}); not for an event loop supplied
          * through {@link #eventLoop}, whose threads belong to their group.
          *
+         * @param cpu the CPU id, as the kernel numbers CPUs
+         * @return this builder
          * @throws InvalidCpuException when this process may not run on {@code cpu}
          */
         public Builder loopAffinity(int cpu) {
@@ -326,6 +397,8 @@ public final class Watcher implements AutoCloseable {
 
         /**
          * Creates the watcher.
+         *
+         * @return the new watcher, running
          *
          * @throws TransportUnavailableException when the transport is missing or cannot run here
          * @throws IllegalArgumentException      when the event loop group runs another transport's I/O handler, or

@@ -22,17 +22,25 @@ import java.io.IOException;
  */
 public interface TransportProvider {
 
-    /** The name users select with {@code -Dgaio.transport=NAME}, for example {@code nio} or {@code epoll}. */
+    /**
+     * The name users select the transport with.
+     *
+     * @return the name in {@code -Dgaio.transport=NAME}, for example {@code nio} or {@code epoll}
+     */
     String name();
 
     /**
      * Preference when no transport is named: the available provider with the highest priority wins.
      * Portable transports use low values, native ones higher values on the platforms they were built for.
+     *
+     * @return the priority
      */
     int priority();
 
     /**
-     * Why this transport cannot run in this JVM, or {@code null} when it can. Must not throw.
+     * Why this transport cannot run in this JVM. Must not throw.
+     *
+     * @return the cause, or {@code null} when the transport can run
      */
     Throwable unavailabilityCause();
 
@@ -40,24 +48,39 @@ public interface TransportProvider {
      * Whether the watcher keeps its own duplicate of a delegated socket. When {@code true}, the caller's connection
      * object is closed on delegation and can be garbage collected; when {@code false}, the watcher uses the caller's
      * object itself and keeps it reachable until {@code free} or {@code close}.
+     *
+     * @return whether delegated sockets are duplicated
      */
     boolean duplicatesSockets();
 
-    /** A factory for the Netty I/O handler whose event loops deliver this transport's readiness events. */
+    /**
+     * A factory for the Netty I/O handler whose event loops deliver this transport's readiness events.
+     *
+     * @return a new factory
+     */
     IoHandlerFactory newIoHandlerFactory();
 
-    /** The {@link IoHandle} type that {@link #adopt} returns; used to check that a user's event loop fits. */
+    /**
+     * The {@link IoHandle} type that {@link #adopt} returns; used to check that a user's event loop fits.
+     *
+     * @return the handle type
+     */
     Class<? extends IoHandle> handleType();
 
     /**
      * A cheap type check made on the submitting thread: whether {@link #adopt} understands this kind of object.
      * Objects it does not support are rejected at submission with {@code UnsupportedConnectionException}.
+     *
+     * @param connection the object a request names, not null
+     * @return whether {@link #adopt} can take it over
      */
     boolean supports(Object connection);
 
     /**
      * A short description of the connection types {@link #supports} accepts, used in error messages,
      * for example {@code "java.nio.channels.SocketChannel or io.netty.channel.socket.nio.NioSocketChannel"}.
+     *
+     * @return the description
      */
     String supportedTypes();
 

@@ -18,13 +18,20 @@ import java.io.IOException;
  */
 public interface TransportSocket extends IoHandle {
 
-    /** Called once, right after registration, with the registration the socket uses for interest changes. */
+    /**
+     * Called once, right after registration.
+     *
+     * @param registration the registration the socket uses for interest changes and to cancel
+     */
     void attach(IoRegistration registration);
 
     /**
      * Which readiness the engine is waiting for. Edge-triggered transports, which watch both directions from
      * registration to close, may ignore this; level-triggered ones must watch exactly these directions so that an
      * idle connection never wakes the loop.
+     *
+     * @param read  whether a read is pending
+     * @param write whether a write is pending
      */
     void interest(boolean read, boolean write);
 
@@ -32,6 +39,7 @@ public interface TransportSocket extends IoHandle {
      * Reads into {@code dst} from its writer index, at most {@code dst.writableBytes()} bytes, without moving the
      * index.
      *
+     * @param dst the buffer to read into
      * @return the number of bytes read; {@code 0} when the read would block; {@code -1} at the end of the stream
      * @throws IOException the socket's error, for example a connection reset
      */
@@ -41,6 +49,8 @@ public interface TransportSocket extends IoHandle {
      * Writes the readable bytes of {@code srcs[0..count)} in order, as far as the socket accepts them without
      * blocking, without moving the buffers' reader indexes.
      *
+     * @param srcs  the buffers to write, in order
+     * @param count how many of {@code srcs} to write
      * @return the number of bytes written, {@code 0} when the write would block
      * @throws IOException the socket's error, for example a broken pipe
      */
