@@ -1,6 +1,7 @@
 package io.gaio;
 
 import io.gaio.spi.TransportProvider;
+import io.gaio.spi.TransportSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoEventLoop;
@@ -172,7 +173,8 @@ final class Engine {
                 break;
             }
             if (closed.get()) {
-                inbox.clear();
+                // Put back for shutDownOnLoop, which closes the connections these requests handed over.
+                inbox.add(command);
                 break;
             }
             try {
@@ -231,16 +233,19 @@ final class Engine {
         Future<IoRegistration> registered = loop.register(conn.socket);
         if (!registered.isSuccess()) {
             // On the loop thread registration completes at once.
-            try {
-                conn.socket.close();
-            } catch (IOException | RuntimeException e) {
-                registered.cause().addSuppressed(e);
-            }
+            closeQuietly(conn.socket);
             complete(r, new ConnectionClosedException("the event loop refused the connection: "
                     + registered.cause(), registered.cause()));
             return null;
         }
-        conn.socket.attach(registered.getNow());
+        try {
+            conn.socket.attach(registered.getNow());
+        } catch (RuntimeException e) {
+            // For example epoll_ctl failing with ENOSPC at the epoll watch limit.
+            closeQuietly(conn.socket);
+            complete(r, new ConnectionClosedException("the transport could not watch the connection: " + e, e));
+            return null;
+        }
         conns.put(conn);
         if (transport.duplicatesSockets()) {
             conn.cleanable = CLEANER.register(r.connection, new CollectedConnection(this, conn));
@@ -329,10 +334,10 @@ final class Engine {
 
     private void shutDownOnLoop() {
         try {
+            closeUndelegated();
             for (Conn conn : conns.drain()) {
                 conn.close(null);
             }
-            inbox.clear();
             starved.clear();
             deadlines.clear();
             if (timer != null) {
@@ -348,6 +353,30 @@ final class Engine {
             if (ownedGroup != null) {
                 ownedGroup.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
             }
+        }
+    }
+
+    /**
+     * A connection named only by requests still in the inbox was handed over all the same: the caller was told the
+     * watcher owns it, so closing the watcher closes it too.
+     */
+    private void closeUndelegated() {
+        for (Object command; (command = inbox.poll()) != null; ) {
+            if (command instanceof OpResult && conns.get(((OpResult) command).connection) == null) {
+                try {
+                    closeQuietly(transport.adopt(((OpResult) command).connection, (readable, writable) -> { }));
+                } catch (IOException | RuntimeException alreadyClosed) {
+                    // Closed before, possibly by an earlier request in this loop.
+                }
+            }
+        }
+    }
+
+    private void closeQuietly(TransportSocket socket) {
+        try {
+            socket.close();
+        } catch (IOException | RuntimeException e) {
+            logUnexpected(e);
         }
     }
 

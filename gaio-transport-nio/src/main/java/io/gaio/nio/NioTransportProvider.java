@@ -1,9 +1,9 @@
 package io.gaio.nio;
 
+import io.gaio.spi.NettyChannels;
 import io.gaio.spi.ReadinessListener;
 import io.gaio.spi.TransportProvider;
 import io.gaio.spi.TransportSocket;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.nio.NioIoHandle;
@@ -89,16 +89,7 @@ public final class NioTransportProvider implements TransportProvider {
 
     /** Takes a Netty channel's JDK channel, off the Netty event loop that served it until now. */
     private static SocketChannel detach(NioSocketChannel netty) throws IOException {
-        if (netty.isRegistered()) {
-            if (netty.eventLoop().inEventLoop()) {
-                throw new IOException("the Netty channel is still registered with the watcher's own event loop: call "
-                        + "channel.deregister() and submit the first request once its future completes");
-            }
-            ChannelFuture deregistered = netty.deregister().awaitUninterruptibly();
-            if (!deregistered.isSuccess()) {
-                throw new IOException("could not deregister the Netty channel", deregistered.cause());
-            }
-        }
+        NettyChannels.deregister(netty);
         try {
             return (SocketChannel) JAVA_CHANNEL.invoke(netty);
         } catch (ReflectiveOperationException e) {
