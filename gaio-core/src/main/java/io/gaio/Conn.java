@@ -96,7 +96,8 @@ final class Conn implements ReadinessListener {
             int n;
             try {
                 n = socket.read(dst);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
+                // A runtime exception, e.g. from a buffer that refuses NIO access, ends this request, not the loop.
                 finishRead(r, e);
                 continue;
             }
@@ -135,7 +136,7 @@ final class Conn implements ReadinessListener {
             long n;
             try {
                 n = socket.write(iov, count);
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 engine.complete(writes.poll(), e);
                 continue;
             } finally {

@@ -52,7 +52,11 @@ final class NioSocket implements TransportSocket, NioIoHandle {
 
     @Override
     public int read(ByteBuf dst) throws IOException {
-        return channel.read(dst.internalNioBuffer(dst.writerIndex(), dst.writableBytes()));
+        if (dst.nioBufferCount() == 1) {
+            return channel.read(dst.internalNioBuffer(dst.writerIndex(), dst.writableBytes()));
+        }
+        // A composite buffer: scatter over its components.
+        return (int) channel.read(dst.nioBuffers(dst.writerIndex(), dst.writableBytes()));
     }
 
     @Override

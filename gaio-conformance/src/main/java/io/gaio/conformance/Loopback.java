@@ -1,0 +1,182 @@
+package io.gaio.conformance;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A listening socket on 127.0.0.1 and the connected pairs made through it: the client end is a blocking JDK
+ * {@link SocketChannel} for the test to drive, the server end is the accepted {@link SocketChannel} that the test
+ * hands to a watcher.
+ *
+ * <p>Closing the loopback closes every pair it made, so a test that closes its watchers before its loopback
+ * (declared after it in try-with-resources) leaves nothing open.
+ *
+ * <p>Client sockets bind to source addresses that rotate through 127.0.0.2 … 127.0.3.251, so that the many
+ * thousands of connections a suite run makes (and their TIME_WAIT leftovers) never exhaust the ephemeral ports of
+ * one address. Connections are made in batches no larger than the listen backlog (4096 at most on Linux), each batch
+ * accepted before the next is connected.
+ */
+final class Loopback implements AutoCloseable {
+    /** Connections made before the listener accepts them; well below the backlog. */
+    private static final int BATCH = 1024;
+    private static final int BACKLOG = 4096;
+    private static final AtomicInteger NEXT_SOURCE = new AtomicInteger();
+
+    private final ServerSocketChannel listener;
+    private final InetSocketAddress address;
+    private final List<Pair> made = new ArrayList<>();
+
+    private Loopback(ServerSocketChannel listener) throws IOException {
+        this.listener = listener;
+        this.address = (InetSocketAddress) listener.getLocalAddress();
+    }
+
+    /** A listener on 127.0.0.1 with an ephemeral port. */
+    static Loopback open() throws IOException {
+        return open(null);
+    }
+
+    /**
+     * A listener on 127.0.0.1 whose accepted sockets get {@code receiveBuffer} bytes of receive buffer
+     * (set on the listener, so it applies from the handshake on), or the system default when {@code null}.
+     */
+    static Loopback open(Integer receiveBuffer) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        try {
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (receiveBuffer != null) {
+                listener.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
+            }
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
+            return new Loopback(listener);
+        } catch (IOException | RuntimeException e) {
+            listener.close();
+            throw e;
+        }
+    }
+
+    /** Where the listener listens. */
+    InetSocketAddress address() {
+        return address;
+    }
+
+    /** One connected pair. */
+    Pair connect() throws IOException {
+        return connect(1, null).get(0);
+    }
+
+    /** One connected pair; {@code clientOptions} configures the client socket before it connects. */
+    Pair connect(SocketSetup clientOptions) throws IOException {
+        return connect(1, clientOptions).get(0);
+    }
+
+    /** {@code n} connected pairs. */
+    List<Pair> connect(int n) throws IOException {
+        return connect(n, null);
+    }
+
+    /** {@code n} connected pairs, made in batches; on failure every socket opened so far is closed. */
+    List<Pair> connect(int n, SocketSetup clientOptions) throws IOException {
+        List<Pair> pairs = new ArrayList<>(n);
+        Set<SocketChannel> pending = new HashSet<>();
+        try {
+            while (pairs.size() < n) {
+                int batch = Math.min(BATCH, n - pairs.size());
+                Map<SocketAddress, SocketChannel> byLocal = new HashMap<>();
+                for (int i = 0; i < batch; i++) {
+                    SocketChannel client = SocketChannel.open();
+                    pending.add(client);
+                    client.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    if (clientOptions != null) {
+                        clientOptions.apply(client);
+                    }
+                    client.bind(new InetSocketAddress(nextSourceAddress(), 0));
+                    client.connect(address);
+                    byLocal.put(client.getLocalAddress(), client);
+                }
+                for (int i = 0; i < batch; i++) {
+                    SocketChannel accepted = listener.accept();
+                    SocketChannel client = byLocal.remove(accepted.getRemoteAddress());
+                    if (client == null) {
+                        accepted.close();
+                        throw new IOException("accepted a connection from " + accepted.getRemoteAddress()
+                                + " that no client of this batch made");
+                    }
+                    pending.remove(client);
+                    Pair pair = new Pair(client, accepted);
+                    pairs.add(pair);
+                    made.add(pair);
+                }
+            }
+            return pairs;
+        } catch (IOException | RuntimeException e) {
+            TransportTestBase.closeAll(pending);
+            TransportTestBase.closeAll(pairs);
+            throw e;
+        }
+    }
+
+    /**
+     * Stops keeping {@code pair} for {@link #close()}, so that nothing here keeps its objects reachable (for tests of
+     * garbage-collection cleanup); the caller closes what needs closing.
+     *
+     * @param pair a pair this loopback made
+     */
+    void forget(Pair pair) {
+        made.remove(pair);
+    }
+
+    /** Closes the listener and both ends of every pair it made (closing an end twice is harmless). */
+    @Override
+    public void close() throws IOException {
+        TransportTestBase.closeAll(made);
+        made.clear();
+        listener.close();
+    }
+
+    private static InetAddress nextSourceAddress() throws UnknownHostException {
+        int k = Math.floorMod(NEXT_SOURCE.getAndIncrement(), 1000);
+        return Inet4Address.getByAddress(new byte[] {127, 0, (byte) (k / 250), (byte) (2 + k % 250)});
+    }
+
+    /** Configures a client socket before it connects, for example its buffer sizes. */
+    @FunctionalInterface
+    interface SocketSetup {
+        /** Applies the settings. */
+        void apply(SocketChannel client) throws IOException;
+    }
+
+    /** A connected pair: {@link #client} for the test, {@link #server} for a watcher. */
+    static final class Pair implements AutoCloseable {
+        /** The connecting end, in blocking mode. */
+        final SocketChannel client;
+        /** The accepted end, to be handed to a watcher. */
+        final SocketChannel server;
+
+        Pair(SocketChannel client, SocketChannel server) {
+            this.client = client;
+            this.server = server;
+        }
+
+        /** Closes both ends; closing an end a watcher already closed is harmless. */
+        @Override
+        public void close() {
+            TransportTestBase.closeQuietly(client);
+            TransportTestBase.closeQuietly(server);
+        }
+    }
+}

@@ -1,0 +1,529 @@
+package io.gaio.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.gaio.OpResult;
+import io.gaio.Operation;
+import io.gaio.TransportStatus;
+import io.gaio.Transports;
+import io.gaio.Watcher;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The base of every conformance test class: selects the transport under test, checks that a test class leaves no
+ * file descriptor and no buffer behind, and offers the helpers the tests share.
+ *
+ * <p>Before the tests of a class run, the transport named by {@code -Dgaio.transport} is looked up in
+ * {@link Transports#list()}; when it is missing or cannot run here, every test of the class is skipped with the
+ * cause. Then one echo round trip warms up lazily opened descriptors (jar files, native libraries) and the number
+ * of open descriptors ({@code /proc/self/fd}, Linux only) is taken as the baseline. After the tests the count must
+ * come back to that baseline within ten seconds (closes may be asynchronous), and garbage is collected and pooled
+ * buffers allocated so that Netty's paranoid leak detector reports any leaked buffer as a {@code LEAK:} line.
+ *
+ * <p>Tests create watchers with {@link #newWatcher()} or {@link #newWatcherBuilder()}, never naming a transport, so
+ * that the same suite runs on every transport module.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+public abstract class TransportTestBase {
+    /** The longest any single wait in a test may take before the test fails instead of hanging. */
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static final Path FD_DIR = Path.of("/proc/self/fd");
+    private static final Duration FD_SETTLE = Duration.ofSeconds(10);
+
+    private static TransportStatus transport;
+    private static Map<String, String> fdBaseline;
+    private static String unavailable;
+
+    /** Only the conformance tests of this package extend the base. */
+    TransportTestBase() {
+    }
+
+    /**
+     * Finds the transport under test; when it can run here, warms up and records the open descriptors. When it
+     * cannot, {@link #requireTransport()} skips every test of the class. (An assumption failing in a
+     * {@code @BeforeAll} method would abort the class silently: surefire reports no test at all, and no cause.)
+     */
+    @BeforeAll
+    static void selectTransportAndRecordDescriptors() throws Exception {
+        transport = null;
+        fdBaseline = null;
+        unavailable = null;
+        String name = System.getProperty(Transports.TRANSPORT_PROPERTY);
+        if (name == null || name.isBlank()) {
+            unavailable = "no transport under test: run with -D" + Transports.TRANSPORT_PROPERTY + "=NAME";
+            return;
+        }
+        List<TransportStatus> all = Transports.list();
+        TransportStatus status = all.stream().filter(s -> s.name().equals(name.trim())).findFirst().orElse(null);
+        if (status == null) {
+            unavailable = "transport " + name + " unavailable here: not on the class path (found " + all + ")";
+        } else if (!status.isAvailable()) {
+            unavailable = "transport " + name + " unavailable here: " + status.unavailabilityCause();
+        } else {
+            transport = status;
+            warmUp();
+            fdBaseline = openDescriptors();
+        }
+    }
+
+    /** Skips the test, reporting the cause, when the transport under test cannot run here. */
+    @BeforeEach
+    void requireTransport() {
+        Assumptions.assumeTrue(unavailable == null, unavailable);
+    }
+
+    /** Fails when descriptors stay open after the class; then makes Netty report leaked buffers. */
+    @AfterAll
+    static void checkDescriptorsAndBuffers() throws Exception {
+        try {
+            if (fdBaseline != null) {
+                Map<String, String> now = openDescriptors();
+                long deadline = System.nanoTime() + FD_SETTLE.toNanos();
+                while (now.size() > fdBaseline.size() && System.nanoTime() - deadline < 0) {
+                    Thread.sleep(50);
+                    now = openDescriptors();
+                }
+                if (now.size() > fdBaseline.size()) {
+                    Map<String, String> extra = new TreeMap<>(now);
+                    extra.entrySet().removeIf(e -> e.getValue().equals(fdBaseline.get(e.getKey())));
+                    fail("file descriptors leaked: " + now.size() + " open after the tests, " + fdBaseline.size()
+                            + " before (after warm-up); new or changed: "
+                            + extra.entrySet().stream().limit(20).map(e -> e.getKey() + " -> " + e.getValue())
+                            .collect(Collectors.joining(", ")));
+                }
+            }
+        } finally {
+            triggerLeakDetection();
+        }
+    }
+
+    // ---- the transport and watchers ----
+
+    /** The transport under test. */
+    static TransportStatus transport() {
+        return transport;
+    }
+
+    /** A watcher with default settings on the transport under test (selected through the system property). */
+    static Watcher newWatcher() {
+        return checkTransport(Watcher.open());
+    }
+
+    /** A builder for a watcher on the transport under test; it must not name a transport. */
+    static Watcher.Builder newWatcherBuilder() {
+        return Watcher.builder();
+    }
+
+    /** Builds a watcher and checks that it runs on the transport under test. */
+    static Watcher build(Watcher.Builder builder) {
+        return checkTransport(builder.build());
+    }
+
+    private static Watcher checkTransport(Watcher w) {
+        if (transport != null && !transport.name().equals(w.transport())) {
+            String actual = w.transport();
+            w.close();
+            fail("a watcher opened with -D" + Transports.TRANSPORT_PROPERTY + "=" + transport.name() + " runs on "
+                    + actual);
+        }
+        return w;
+    }
+
+    // ---- results ----
+
+    /**
+     * Collects exactly {@code n} completions, calling {@code each} while each result (and its swap-buffer slice) is
+     * valid; fails when they do not all arrive within {@code timeout} or when more arrive.
+     */
+    static void collect(Watcher w, int n, Duration timeout, Consumer<OpResult> each)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int got = 0;
+        while (got < n) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                fail("only " + got + " of " + n + " completions arrived within " + timeout);
+            }
+            List<OpResult> batch = w.waitIO(Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500))));
+            for (OpResult r : batch) {
+                got++;
+                if (got > n) {
+                    fail("expected " + n + " completions, got at least one more: " + r);
+                }
+                each.accept(r);
+            }
+        }
+    }
+
+    /**
+     * Collects exactly {@code n} completions. Swap-buffer slices in them are no longer valid (the helper called
+     * {@code waitIO()} again); use {@link #collect} to look at their bytes.
+     */
+    static List<OpResult> awaitResults(Watcher w, int n) throws InterruptedException {
+        List<OpResult> results = new ArrayList<>(n);
+        collect(w, n, WAIT, results::add);
+        return results;
+    }
+
+    /** Collects exactly one completion. */
+    static OpResult awaitResult(Watcher w) throws InterruptedException {
+        return awaitResults(w, 1).get(0);
+    }
+
+    /** Fails if anything completes within {@code d}. */
+    static void assertNoCompletion(Watcher w, Duration d) throws InterruptedException {
+        long deadline = System.nanoTime() + d.toNanos();
+        long left;
+        while ((left = deadline - System.nanoTime()) > 0) {
+            List<OpResult> batch = w.waitIO(Duration.ofNanos(left));
+            assertTrue(batch.isEmpty(), () -> "nothing should have completed, but got " + batch);
+        }
+    }
+
+    /** Checks what a result says it completed: the operation, the very context and the very connection. */
+    static void assertCompletes(OpResult r, Operation op, Object context, Object connection) {
+        assertNotNull(r, "result");
+        assertEquals(op, r.operation(), () -> "operation of " + r);
+        assertSame(context, r.context(), () -> "context of " + r);
+        assertSame(connection, r.connection(), () -> "connection of " + r);
+    }
+
+    /** Fails with the result's error, stack trace included, unless it succeeded. */
+    static void assertSuccess(OpResult r) {
+        if (!r.isSuccess()) {
+            StringWriter trace = new StringWriter();
+            r.error().printStackTrace(new PrintWriter(trace));
+            fail("expected success, got " + r + "\n" + trace);
+        }
+    }
+
+    /** Checks that a result failed with an error of {@code type} and returns the error. */
+    static <T extends Throwable> T assertError(OpResult r, Class<T> type) {
+        assertNotNull(r.error(), () -> "expected " + type.getSimpleName() + ", got success: " + r);
+        return assertInstanceOf(type, r.error(), () -> "error of " + r);
+    }
+
+    // ---- buffers and data ----
+
+    /** Reproducible pseudo-random bytes. */
+    static byte[] randomBytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** A pooled direct buffer with {@code capacity} writable bytes (and no room to grow). */
+    static ByteBuf directBuffer(int capacity) {
+        return PooledByteBufAllocator.DEFAULT.directBuffer(capacity, capacity);
+    }
+
+    /** A pooled direct buffer holding {@code data}. */
+    static ByteBuf bufferOf(byte[] data) {
+        return directBuffer(data.length).writeBytes(data);
+    }
+
+    /** The readable bytes of a buffer, leaving its indexes alone. */
+    static byte[] readable(ByteBuf buf) {
+        return ByteBufUtil.getBytes(buf);
+    }
+
+    /**
+     * Releases the one reference the caller holds on each buffer that is still live; for cleanup paths, where a
+     * failed test may have left any state. Never pass a buffer released before: pooled buffer objects are recycled,
+     * so its reference count may by now be another buffer's.
+     */
+    static void releaseQuietly(ByteBuf... buffers) {
+        for (ByteBuf b : buffers) {
+            if (b != null && b.refCnt() > 0) {
+                b.release();
+            }
+        }
+    }
+
+    /** Releases every live buffer of a collection. */
+    static void releaseQuietly(Collection<? extends ByteBuf> buffers) {
+        buffers.forEach(TransportTestBase::releaseQuietly);
+    }
+
+    // ---- echo through watchers ----
+
+    /**
+     * Echoes through {@code watchers} (connection {@code i} on watcher {@code i % watchers.size()}, each closed at
+     * the end): {@code clients} connections, each sending {@code rounds} messages of {@code messageSize}
+     * reproducible bytes and waiting for each to come back. Fails when a byte comes back wrong or not at all, or
+     * when an echo server saw the watcher misbehave.
+     */
+    static void runEcho(List<Watcher> watchers, EchoServer.ReadMode mode, int serverBufferSize,
+                        int clients, int rounds, int messageSize, long seed, Duration timeout) throws Exception {
+        List<EchoServer> servers = new ArrayList<>();
+        try (Loopback lb = Loopback.open(); ClientDriver driver = new ClientDriver()) {
+            try {
+                for (int i = 0; i < watchers.size(); i++) {
+                    servers.add(new EchoServer(watchers.get(i), mode, serverBufferSize, seed + i));
+                }
+                List<Loopback.Pair> pairs = lb.connect(clients);
+                for (int i = 0; i < clients; i++) {
+                    List<byte[]> messages = new ArrayList<>(rounds);
+                    for (int r = 0; r < rounds; r++) {
+                        messages.add(randomBytes(messageSize, seed * 1_000_003L + i * 1009L + r));
+                    }
+                    driver.addEcho(pairs.get(i).client, messages);
+                    servers.get(i % servers.size()).serve(pairs.get(i).server);
+                }
+                try {
+                    driver.run(timeout);
+                    for (int i = 0; i < servers.size(); i++) {
+                        int expected = clients / servers.size() + (i < clients % servers.size() ? 1 : 0);
+                        EchoServer server = servers.get(i);
+                        assertTrue(server.awaitClosed(expected, WAIT.toSeconds(), TimeUnit.SECONDS),
+                                () -> "the echo server saw the end of stream of only " + server.closedConnections()
+                                        + " of " + expected + " connections; failures: " + server.failures());
+                    }
+                } catch (AssertionError e) {
+                    for (EchoServer server : servers) {
+                        server.failures().stream().limit(10).forEach(f -> e.addSuppressed(new AssertionError(f)));
+                    }
+                    throw e;
+                }
+                for (EchoServer server : servers) {
+                    assertEquals(List.of(), server.failures().stream().limit(20).collect(Collectors.toList()),
+                            "what the echo server saw going wrong");
+                }
+            } finally {
+                // Before the loopback closes the connections: the watchers own their server ends.
+                servers.forEach(EchoServer::close);
+                watchers.forEach(Watcher::close);
+            }
+        }
+    }
+
+    /** {@link #runEcho(List, EchoServer.ReadMode, int, int, int, int, long, Duration)} on one watcher. */
+    static void runEcho(Watcher watcher, EchoServer.ReadMode mode, int serverBufferSize, int clients,
+                                  int rounds, int messageSize, long seed, Duration timeout) throws Exception {
+        runEcho(List.of(watcher), mode, serverBufferSize, clients, rounds, messageSize, seed, timeout);
+    }
+
+    // ---- the peer's side: blocking JDK channels ----
+
+    /** Writes all of {@code data} (blocking). */
+    static void sendAll(SocketChannel ch, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(data);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** Reads exactly {@code n} bytes, failing on end of stream or when they do not arrive in time. */
+    static byte[] readExactly(SocketChannel ch, int n, Duration timeout) throws IOException {
+        byte[] out = new byte[n];
+        InputStream in = ch.socket().getInputStream();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int got = 0;
+        while (got < n) {
+            setTimeout(ch, deadline, () -> "timed out after " + n + " expected bytes");
+            int k;
+            try {
+                k = in.read(out, got, n - got);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            if (k < 0) {
+                fail("end of stream after " + got + " of " + n + " expected bytes");
+            }
+            got += k;
+        }
+        return out;
+    }
+
+    /** Reads until end of stream, failing if bytes arrive, the connection is reset, or nothing happens in time. */
+    static void awaitEof(SocketChannel ch, Duration timeout) throws IOException {
+        InputStream in = ch.socket().getInputStream();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] scratch = new byte[4096];
+        while (true) {
+            setTimeout(ch, deadline, () -> "the peer did not close the connection within " + timeout);
+            int k;
+            try {
+                k = in.read(scratch);
+            } catch (SocketTimeoutException e) {
+                continue;
+            }
+            if (k < 0) {
+                return;
+            }
+            fail("expected end of stream, got " + k + " bytes");
+        }
+    }
+
+    /** What {@link #awaitClosedOrReset} returns when the peer did not close in time. */
+    static final Throwable NOT_CLOSED = new Throwable("the peer did not close the connection in time");
+
+    /**
+     * Reads until the peer closes: {@code null} at end of stream, the error when the connection was reset, or
+     * {@link #NOT_CLOSED} when neither happened within {@code timeout}. Bytes that arrive are skipped.
+     */
+    static Throwable awaitClosedOrReset(SocketChannel ch, Duration timeout) throws IOException {
+        InputStream in = ch.socket().getInputStream();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] scratch = new byte[4096];
+        while (true) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return NOT_CLOSED;
+            }
+            ch.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+            try {
+                if (in.read(scratch) < 0) {
+                    return null;
+                }
+            } catch (SocketTimeoutException e) {
+                // try again until the deadline
+            } catch (IOException e) {
+                return e;
+            }
+        }
+    }
+
+    private static void setTimeout(SocketChannel ch, long deadline, java.util.function.Supplier<String> message)
+            throws IOException {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+            fail(message.get());
+        }
+        ch.socket().setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, left)));
+    }
+
+    // ---- resources ----
+
+    /** Closes, ignoring errors. */
+    static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // cleanup path
+            }
+        }
+    }
+
+    /** Closes every element, ignoring errors. */
+    static void closeAll(Collection<? extends AutoCloseable> all) {
+        for (AutoCloseable c : all) {
+            closeQuietly(c);
+        }
+    }
+
+    /** Collects garbage until {@code condition} holds; fails when it does not within {@code timeout}. */
+    static void gcUntil(BooleanSupplier condition, Duration timeout, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(what + " did not happen within " + timeout + " of forced garbage collection");
+            }
+            System.gc();
+            Thread.sleep(50);
+        }
+    }
+
+    /** Whether this platform lets the suite count open descriptors. */
+    static boolean canCountDescriptors() {
+        return Files.isDirectory(FD_DIR);
+    }
+
+    /** The process's open descriptors and what they point to; {@code null} where that cannot be known. */
+    static Map<String, String> openDescriptors() throws IOException {
+        if (!canCountDescriptors()) {
+            return null;
+        }
+        Map<String, String> fds = new TreeMap<>();
+        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
+        try (Stream<Path> entries = Files.list(FD_DIR)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(p).toString();
+                } catch (IOException e) {
+                    target = "?"; // closed meanwhile
+                }
+                if (!target.equals(listing)) { // the descriptor of this very listing
+                    fds.put(p.getFileName().toString(), target);
+                }
+            }
+        }
+        return fds;
+    }
+
+    /** The number of open descriptors, or -1 where that cannot be known. */
+    static int openDescriptorCount() throws IOException {
+        Map<String, String> fds = openDescriptors();
+        return fds == null ? -1 : fds.size();
+    }
+
+    private static void warmUp() throws Exception {
+        byte[] ping = {42};
+        try (Loopback lb = Loopback.open(); Loopback.Pair p = lb.connect(); Watcher w = newWatcher()) {
+            sendAll(p.client, ping);
+            w.read(null, p.server, null);
+            ByteBuf echo = directBuffer(1);
+            try {
+                collect(w, 1, WAIT, r -> {
+                    assertSuccess(r);
+                    echo.writeBytes(r.buffer());
+                });
+                w.write(null, p.server, echo);
+                assertSuccess(awaitResult(w));
+            } finally {
+                echo.release();
+            }
+            assertTrue(Arrays.equals(ping, readExactly(p.client, 1, WAIT)), "warm-up echo");
+        }
+    }
+
+    private static void triggerLeakDetection() throws InterruptedException {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        // Netty's leak detector reports collected, unreleased buffers when it tracks a new allocation.
+        for (int i = 0; i < 8; i++) {
+            PooledByteBufAllocator.DEFAULT.directBuffer(1024).release();
+            PooledByteBufAllocator.DEFAULT.heapBuffer(1024).release();
+        }
+    }
+}
