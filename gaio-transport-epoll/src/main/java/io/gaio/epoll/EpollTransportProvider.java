@@ -23,8 +23,9 @@ import java.nio.channels.SocketChannel;
  * and writes straight between the socket and the buffers' memory. Preferred over {@code nio} wherever Netty's native
  * epoll library loads.
  *
- * <p>Accepts JDK {@link SocketChannel}s (from {@code ServerSocketChannel.accept()} or {@code SocketChannel.open(...)})
- * and Netty {@link EpollSocketChannel}s. On delegation the watcher takes its <em>own duplicate</em> of the socket and
+ * <p>Accepts {@link EpollConnection}s from gaio's own {@link EpollAcceptor}, whose descriptor the watcher takes over
+ * as it is, JDK {@link SocketChannel}s (from {@code ServerSocketChannel.accept()} or {@code SocketChannel.open(...)})
+ * and Netty {@link EpollSocketChannel}s. On delegation of a JDK or Netty channel the watcher takes its <em>own duplicate</em> of the socket and
  * closes the caller's object: the caller's reads and writes on it fail from then on, while socket options set before
  * (TCP_NODELAY, SO_RCVBUF, SO_SNDBUF, SO_LINGER, SO_KEEPALIVE, ...) stay, since they belong to the socket.
  * A dropped connection object is therefore harmless, and one that is garbage collected without {@code free} has its
@@ -80,21 +81,30 @@ public final class EpollTransportProvider implements TransportProvider {
 
     @Override
     public boolean supports(Object connection) {
-        return connection instanceof SocketChannel || connection instanceof EpollSocketChannel;
+        return connection instanceof EpollConnection || connection instanceof SocketChannel
+                || connection instanceof EpollSocketChannel;
     }
 
     @Override
     public String supportedTypes() {
-        return "a java.nio.channels.SocketChannel or an io.netty.channel.epoll.EpollSocketChannel";
+        return "an io.gaio.epoll.EpollConnection, a java.nio.channels.SocketChannel or an "
+                + "io.netty.channel.epoll.EpollSocketChannel";
     }
 
     @Override
     public TransportSocket adopt(Object connection, ReadinessListener listener) throws IOException {
         // Loads the native library that the descriptor passing needs, if no epoll loop has done so yet.
         Epoll.ensureAvailability();
-        LinuxSocket copy = connection instanceof EpollSocketChannel
-                ? takeOver((EpollSocketChannel) connection) : takeOver((SocketChannel) connection);
-        return new EpollSocket(copy, listener);
+        LinuxSocket socket;
+        if (connection instanceof EpollConnection) {
+            // Accepted by gaio itself: the descriptor is handed over as it is, no duplicate needed.
+            socket = ((EpollConnection) connection).take();
+        } else if (connection instanceof EpollSocketChannel) {
+            socket = takeOver((EpollSocketChannel) connection);
+        } else {
+            socket = takeOver((SocketChannel) connection);
+        }
+        return new EpollSocket(socket, listener);
     }
 
     private static LinuxSocket takeOver(SocketChannel channel) throws IOException {
