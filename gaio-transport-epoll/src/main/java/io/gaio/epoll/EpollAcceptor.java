@@ -10,6 +10,7 @@ import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.NativeInetAddress;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.FutureListener;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.Inet6Address;
@@ -39,8 +40,7 @@ import java.util.concurrent.RejectedExecutionException;
  * <p>Accepting is non-blocking ({@code accept4} with SOCK_NONBLOCK and SOCK_CLOEXEC); the listening socket is
  * registered edge-triggered on an epoll event loop, typically the watcher's own, which wakes the threads blocked in
  * {@link #accept()} when connections arrive. Those threads are the caller's: the acceptor starts none. Closing the
- * acceptor, or shutting down the event loop's group (which closes every socket registered with it), makes pending and
- * later {@code accept()} calls throw.
+ * acceptor, or shutting down the event loop's group, makes pending and later {@code accept()} calls throw.
  */
 public final class EpollAcceptor implements AutoCloseable {
     /** Room for an address as Netty's {@code accept} writes it: a length byte, then up to 16 + 4 + 4 bytes. */
@@ -51,6 +51,11 @@ public final class EpollAcceptor implements AutoCloseable {
     private final IoEventLoop loop;
     private final Readiness readiness = new Readiness();
     private final byte[] acceptedAddress = new byte[ACCEPTED_ADDRESS_SIZE];
+    /**
+     * Closes the acceptor when its event loop terminates. Netty closes registered handles when a loop shuts down only
+     * if the shutdown is seen after an I/O pass; one that arrives while the loop runs tasks ends the loop without.
+     */
+    private final FutureListener<Object> onLoopTermination = terminated -> close();
     /** Counts readiness events, so that a waiter can tell whether one came since its last attempt; guarded by this. */
     private long events;
     /** Guarded by this: the listener descriptor is closed only after this is set, never during an accept. */
@@ -99,6 +104,7 @@ public final class EpollAcceptor implements AutoCloseable {
             listener.listen(backlog);
             EpollAcceptor acceptor = new EpollAcceptor(listener, listener.localAddress(), loop);
             acceptor.register();
+            loop.terminationFuture().addListener(acceptor.onLoopTermination);
             return acceptor;
         } catch (IOException | RuntimeException e) {
             listener.close();
@@ -215,6 +221,7 @@ public final class EpollAcceptor implements AutoCloseable {
             notifyAll();
             r = registration;
         }
+        loop.terminationFuture().removeListener(onLoopTermination);
         // The registration goes first, on the loop, so that epoll never watches a reused descriptor number.
         if (loop.inEventLoop()) {
             release(r);

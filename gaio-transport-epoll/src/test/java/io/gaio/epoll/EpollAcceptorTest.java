@@ -35,6 +35,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -221,18 +222,32 @@ class EpollAcceptorTest {
         }
     }
 
-    /** Shutting down the group the acceptor is registered with closes it, as it closes Netty's own channels. */
-    @Test
+    /**
+     * Shutting down the group the acceptor is registered with closes it and wakes its waiting threads, also when the
+     * shutdown comes right after the registration (Netty then ends the loop without closing its handles).
+     */
+    @RepeatedTest(20)
     void shuttingDownTheEventLoopClosesTheAcceptor() throws Exception {
         MultiThreadIoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         EpollAcceptor acceptor;
+        CompletableFuture<EpollConnection> waiting;
         try {
             acceptor = EpollAcceptor.open(group, ANY_LOOPBACK_PORT, 16, true);
+            waiting = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return acceptor.accept();
+                } catch (IOException | InterruptedException e) {
+                    throw new RuntimeException(e);
+                }
+            });
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
         }
+        ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getCause() instanceof ClosedChannelException, e.toString());
         assertFalse(acceptor.isOpen());
         assertThrows(ClosedChannelException.class, acceptor::accept);
+        awaitTrue(() -> refusesConnections(acceptor.localAddress()), "nobody listens any more");
     }
 
     @Test
@@ -259,8 +274,9 @@ class EpollAcceptorTest {
                 threads.add(CompletableFuture.runAsync(() -> {
                     try {
                         while (true) {
-                            acceptor.accept().close();
-                            accepted.incrementAndGet();
+                            EpollConnection c = acceptor.accept();
+                            accepted.incrementAndGet();   // before the close that the client waits for
+                            c.close();
                         }
                     } catch (ClosedChannelException closed) {
                         // done
