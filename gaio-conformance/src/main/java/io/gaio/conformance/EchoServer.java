@@ -9,6 +9,8 @@ import java.io.EOFException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,7 +45,8 @@ final class EchoServer implements AutoCloseable {
     private final int bufferSize;
     private final long seed;
     private final Thread thread;
-    private final Queue<Conn> conns = new ConcurrentLinkedQueue<>();
+    /** Connections being served; one that reached the end of its stream leaves, so that churn does not pile up. */
+    private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger nextIndex = new AtomicInteger();
@@ -180,6 +183,7 @@ final class EchoServer implements AutoCloseable {
             }
             c.releaseAll();
             watcher.free(c.connection);
+            conns.remove(c);
             closed.incrementAndGet();
             return;
         }

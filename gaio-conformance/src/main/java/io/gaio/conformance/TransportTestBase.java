@@ -332,6 +332,39 @@ public abstract class TransportTestBase {
         }
     }
 
+    /**
+     * One echo through the server end of {@code p} on {@code w}, every request booked in {@code ledger}: the client
+     * sends {@code size} reproducible bytes, swap-buffer reads get them, one write sends them back, and the client
+     * must read them back intact. Nothing else may complete on {@code w} meanwhile. The reliability tests use it to
+     * show that a watcher keeps serving its other connections after a fault on one.
+     */
+    static void assertEchoes(Watcher w, CompletionLedger ledger, Loopback.Pair p, int size, long seed)
+            throws Exception {
+        byte[] data = randomBytes(size, seed);
+        sendAll(p.client, data);
+        ByteBuf echo = directBuffer(size);
+        try {
+            while (echo.isWritable()) {
+                Long id = ledger.open();
+                w.read(id, p.server, null);
+                collect(w, 1, WAIT, r -> {
+                    ledger.complete(r);
+                    assertCompletes(r, Operation.READ, id, p.server);
+                    assertSuccess(r);
+                    echo.writeBytes(r.buffer());
+                });
+            }
+            Long id = ledger.open();
+            w.write(id, p.server, echo);
+            OpResult r = ledger.await(w, 1).get(0);
+            assertCompletes(r, Operation.WRITE, id, p.server);
+            assertSuccess(r);
+            assertTrue(Arrays.equals(data, readExactly(p.client, size, WAIT)), "the echo came back different");
+        } finally {
+            echo.release();
+        }
+    }
+
     /** {@link #runEcho(List, EchoServer.ReadMode, int, int, int, int, long, Duration)} on one watcher. */
     static void runEcho(Watcher watcher, EchoServer.ReadMode mode, int serverBufferSize, int clients,
                                   int rounds, int messageSize, long seed, Duration timeout) throws Exception {
@@ -493,6 +526,21 @@ public abstract class TransportTestBase {
     static int openDescriptorCount() throws IOException {
         Map<String, String> fds = openDescriptors();
         return fds == null ? -1 : fds.size();
+    }
+
+    /**
+     * Waits up to ten seconds (closes may be asynchronous) for the open descriptors to be at most {@code expected};
+     * fails otherwise, saying {@code when}.
+     */
+    static void awaitDescriptorsAtMost(int expected, String when) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + FD_SETTLE.toNanos();
+        int now;
+        while ((now = openDescriptorCount()) > expected && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20);
+        }
+        int open = now;
+        assertTrue(open <= expected, () -> "open descriptors " + when + ": " + open + ", expected at most "
+                + expected);
     }
 
     private static void warmUp() throws Exception {
