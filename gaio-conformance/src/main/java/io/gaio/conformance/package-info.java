@@ -17,7 +17,12 @@
  *   <li>swap-buffer lifetime and bounds: {@code SwapBufferTest}; closing: {@code CloseTest};</li>
  *   <li>delegation and socket options: {@code DelegationTest}; garbage-collection cleanup: {@code CleanerTest};</li>
  *   <li>several watchers, shared event loops: {@code ManyClientsTest}, {@code SharedEventLoopTest};</li>
- *   <li>back-pressure: {@code BackPressureTest}; CPU affinity: {@code AffinityTest}.</li>
+ *   <li>back-pressure: {@code BackPressureTest}; CPU affinity: {@code AffinityTest};</li>
+ *   <li>reliability, each request booked in a {@code CompletionLedger} (completed exactly once, or rejected at
+ *       submission): peer resets and vanished peers {@code PeerResetTest}, half-close {@code PeerHalfCloseTest},
+ *       close and free racing everything {@code CloseRaceStressTest}, a failing swap-buffer allocator
+ *       {@code AllocatorFailureTest}, hostile peers and bounded memory {@code SlowlorisTest} and
+ *       {@code SlowReaderTest}, 100,000 connection cycles without a leak {@code ConnectionChurnLeakTest}.</li>
  * </ul>
  */
 package io.gaio.conformance;
