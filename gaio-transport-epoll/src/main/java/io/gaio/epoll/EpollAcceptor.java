@@ -19,6 +19,7 @@ import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A listening TCP socket of gaio's own, for the {@code epoll} transport: it accepts {@link EpollConnection}s, which a
@@ -45,6 +46,9 @@ import java.util.concurrent.RejectedExecutionException;
 public final class EpollAcceptor implements AutoCloseable {
     /** Room for an address as Netty's {@code accept} writes it: a length byte, then up to 16 + 4 + 4 bytes. */
     private static final int ACCEPTED_ADDRESS_SIZE = 25;
+    /** The first wait after a failed accept; it doubles while failures go on (Go's net/http does the same). */
+    private static final long MIN_BACK_OFF_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+    private static final long MAX_BACK_OFF_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final LinuxSocket listener;
     private final InetSocketAddress localAddress;
@@ -58,6 +62,9 @@ public final class EpollAcceptor implements AutoCloseable {
     private final FutureListener<Object> onLoopTermination = terminated -> close();
     /** Counts readiness events, so that a waiter can tell whether one came since its last attempt; guarded by this. */
     private long events;
+    /** The wait after a failed accept (0 when the last accept did not fail) and when it ends; guarded by this. */
+    private long backOffNanos;
+    private long backOffUntil;
     /** Guarded by this: the listener descriptor is closed only after this is set, never during an accept. */
     private boolean closed;
     private IoRegistration registration;
@@ -159,7 +166,10 @@ public final class EpollAcceptor implements AutoCloseable {
      * @throws ClosedChannelException      when the acceptor was closed before the call
      * @throws AsynchronousCloseException  when the acceptor was closed while waiting
      * @throws IOException                 when {@code accept} fails, for example at the process's descriptor limit
-     *                                     (EMFILE); the acceptor stays usable
+     *                                     (EMFILE); the acceptor stays usable, and the next call waits before it
+     *                                     tries again (5 ms, doubling up to 1 s while accepts keep failing), so
+     *                                     that a loop calling {@code accept()} again after such an error does not
+     *                                     spin while the connection waits in the kernel's queue
      * @throws InterruptedException        when the waiting thread is interrupted
      */
     public EpollConnection accept() throws IOException, InterruptedException {
@@ -170,9 +180,21 @@ public final class EpollAcceptor implements AutoCloseable {
                 throw new ClosedChannelException();
             }
             while (true) {
+                awaitBackOff();
                 long seen = events;
-                int fd = listener.accept(acceptedAddress);
+                int fd;
+                try {
+                    fd = listener.accept(acceptedAddress);
+                } catch (IOException e) {
+                    // EMFILE, ENFILE, ENOBUFS...: the connection stays queued, and edge-triggered epoll will not
+                    // report it again, so a caller retrying at once would spin until descriptors are freed.
+                    backOffNanos = backOffNanos == 0 ? MIN_BACK_OFF_NANOS
+                            : Math.min(MAX_BACK_OFF_NANOS, 2 * backOffNanos);
+                    backOffUntil = System.nanoTime() + backOffNanos;
+                    throw e;
+                }
                 if (fd >= 0) {
+                    backOffNanos = 0;
                     accepted = LinuxSocket.newSocket(fd);
                     addressLength = acceptedAddress[0];
                     break;
@@ -194,6 +216,17 @@ public final class EpollAcceptor implements AutoCloseable {
                 accepted.close();
                 throw e;
             }
+        }
+    }
+
+    /** Waits out the back-off after a failed accept; a readiness event does not end it, a close does. */
+    private void awaitBackOff() throws InterruptedException, AsynchronousCloseException {
+        long left;
+        while (backOffNanos != 0 && !closed && (left = backOffUntil - System.nanoTime()) > 0) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        if (closed) {
+            throw new AsynchronousCloseException();
         }
     }
 
