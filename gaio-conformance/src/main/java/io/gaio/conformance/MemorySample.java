@@ -18,6 +18,8 @@ final class MemorySample {
 
     /** Heap in use, bytes. */
     final long heap;
+    /** Whether the sample was taken right after garbage collection, so that {@link #heap} is what is reachable. */
+    final boolean collected;
     /** {@code PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory()}: pool chunks taken from the system. */
     final long directUsed;
     /** {@code PooledByteBufAllocator.DEFAULT.pinnedDirectMemory()}: the part of it held by live buffers. */
@@ -27,8 +29,9 @@ final class MemorySample {
     /** Resident set size, or -1 where {@code /proc/self/status} is missing. */
     final long rss;
 
-    private MemorySample(long heap) {
+    private MemorySample(long heap, boolean collected) {
         this.heap = heap;
+        this.collected = collected;
         this.directUsed = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
         this.directPinned = PooledByteBufAllocator.DEFAULT.pinnedDirectMemory();
         this.jdkDirect = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
@@ -38,7 +41,7 @@ final class MemorySample {
 
     /** A sample now, without garbage collection: the heap figure includes garbage. */
     static MemorySample now() {
-        return new MemorySample(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+        return new MemorySample(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), false);
     }
 
     /** A sample after full garbage collections, so that the heap figure is what is reachable. */
@@ -47,7 +50,7 @@ final class MemorySample {
             System.gc();
             Thread.sleep(20);
         }
-        return now();
+        return new MemorySample(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), true);
     }
 
     /** Bytes as MiB with one decimal. */
@@ -70,7 +73,7 @@ final class MemorySample {
 
     @Override
     public String toString() {
-        return "heap " + mib(heap) + ", pooled direct " + mib(directUsed) + " (pinned " + mib(directPinned)
+        return (collected ? "heap after GC " : "heap (with garbage) ") + mib(heap) + ", pooled direct " + mib(directUsed) + " (pinned " + mib(directPinned)
                 + "), JDK direct " + mib(jdkDirect) + ", RSS " + (rss < 0 ? "?" : mib(rss));
     }
 }
