@@ -43,8 +43,9 @@ class AllocatorFailureTest extends TransportTestBase {
     }
 
     /**
-     * The first swap buffer of a new watcher cannot be allocated: a read without a buffer asks for swap space as soon
-     * as it is tried, so it completes with the error at once; the next read gets a swap buffer and every byte sent.
+     * The first swap buffer of a new watcher cannot be allocated: bytes are waiting when the first read without a
+     * buffer is submitted, and it completes with the allocator's error; the next read gets a swap buffer and every
+     * byte.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("failures")
@@ -54,6 +55,8 @@ class AllocatorFailureTest extends TransportTestBase {
         try (Loopback lb = Loopback.open(); Watcher w = build(newWatcherBuilder().allocator(allocator))) {
             List<Loopback.Pair> pairs = lb.connect(2);
             Loopback.Pair victim = pairs.get(0);
+            byte[] data = randomBytes(1000, 20);
+            sendAll(victim.client, data);
             Throwable error = failure.get();
             allocator.failNext(error);
             Long failing = ledger.open();
@@ -65,12 +68,7 @@ class AllocatorFailureTest extends TransportTestBase {
             assertNull(failed.buffer(), "a failed swap-buffer read has no buffer");
             assertEquals(1, allocator.failed.get(), "failed allocations");
 
-            Long next = ledger.open();
-            w.read(next, victim.server, null);
-            assertNoCompletion(w, Duration.ofMillis(100));
-            byte[] data = randomBytes(1000, 20);
-            sendAll(victim.client, data);
-            assertArrayEquals(data, readAll(w, ledger, victim, next, data.length));
+            assertArrayEquals(data, readAll(w, ledger, victim, data.length), "the bytes waiting at the failure");
             assertEchoes(w, ledger, pairs.get(1), 64 * 1024, 21);
             ledger.assertSettled();
             ledger.print();
@@ -122,7 +120,7 @@ class AllocatorFailureTest extends TransportTestBase {
             assertSame(error, failed.error(), () -> "the read must fail with the allocator's error: " + failed);
             assertEquals(1, allocator.failed.get(), "failed allocations");
 
-            assertArrayEquals(data, readAll(w, ledger, victim, null, data.length), "the bytes of the failed read");
+            assertArrayEquals(data, readAll(w, ledger, victim, data.length), "the bytes of the failed read");
             assertTrue(allocator.allocated.get() > allocated, "the read after the failure took a fresh swap buffer");
             assertArrayEquals(first, readable(kept[0]), "the retained slice is intact");
             assertEchoes(w, ledger, pairs.get(2), 1000, 24);
@@ -135,20 +133,14 @@ class AllocatorFailureTest extends TransportTestBase {
         }
     }
 
-    /**
-     * Reads {@code n} bytes through swap-buffer reads; {@code firstId} is a read already submitted, or {@code null}.
-     */
-    private static byte[] readAll(Watcher w, CompletionLedger ledger, Loopback.Pair p, Long firstId, int n)
+    /** Reads {@code n} bytes through swap-buffer reads, one after the other. */
+    private static byte[] readAll(Watcher w, CompletionLedger ledger, Loopback.Pair p, int n)
             throws InterruptedException {
         ByteBuf got = directBuffer(n);
         try {
-            Long id = firstId;
             while (got.isWritable()) {
-                if (id == null) {
-                    id = ledger.open();
-                    w.read(id, p.server, null);
-                }
-                Long expected = id;
+                Long expected = ledger.open();
+                w.read(expected, p.server, null);
                 collect(w, 1, WAIT, r -> {
                     ledger.complete(r);
                     assertCompletes(r, Operation.READ, expected, p.server);
@@ -157,7 +149,6 @@ class AllocatorFailureTest extends TransportTestBase {
                     assertFalse(r.size() > got.writableBytes(), "more bytes than were sent");
                     got.writeBytes(r.buffer());
                 });
-                id = null;
             }
             return readable(got);
         } finally {
