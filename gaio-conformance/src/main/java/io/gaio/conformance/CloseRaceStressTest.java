@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.gaio.ConnectionClosedException;
 import io.gaio.OpResult;
-import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.gaio.WatcherClosedException;
 import io.netty.buffer.ByteBuf;

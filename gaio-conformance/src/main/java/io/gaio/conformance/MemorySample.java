@@ -73,7 +73,8 @@ final class MemorySample {
 
     @Override
     public String toString() {
-        return (collected ? "heap after GC " : "heap (with garbage) ") + mib(heap) + ", pooled direct " + mib(directUsed) + " (pinned " + mib(directPinned)
-                + "), JDK direct " + mib(jdkDirect) + ", RSS " + (rss < 0 ? "?" : mib(rss));
+        return (collected ? "heap after GC " : "heap (with garbage) ") + mib(heap) + ", pooled direct "
+                + mib(directUsed) + " (pinned " + mib(directPinned) + "), JDK direct " + mib(jdkDirect) + ", RSS "
+                + (rss < 0 ? "?" : mib(rss));
     }
 }
