@@ -76,11 +76,18 @@ final class Engine {
             throw new WatcherClosedException();
         }
         inbox.offer(command);
+        if (closed.get() && inbox.remove(command)) {
+            // close() ran between the check and the offer; had the command stayed, nothing would ever close its
+            // connection.
+            throw new WatcherClosedException();
+        }
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
             } catch (RejectedExecutionException e) {
-                // The user's event loop group was shut down under the watcher.
+                // The user's event loop group was shut down under the watcher. The command is refused, so its
+                // connection stays the caller's.
+                inbox.remove(command);
                 close();
                 throw new WatcherClosedException();
             }
@@ -173,8 +180,10 @@ final class Engine {
                 break;
             }
             if (closed.get()) {
-                // Put back for shutDownOnLoop, which closes the connections these requests handed over.
+                // The connections these requests handed over are the watcher's to close, before or after
+                // shutDownOnLoop closed the delegated ones.
                 inbox.add(command);
+                closeUndelegated();
                 break;
             }
             try {
