@@ -51,7 +51,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Delegation on the epoll transport: the watcher keeps its own duplicate of the socket, the caller's object is
  * closed, and socket options set before delegation stay. Options are read back from the duplicate itself, through
- * Netty's {@link LinuxSocket} getters on the descriptor the transport owns.
+ * Netty's {@link Socket} getters on the descriptor the transport owns.
  */
 @Timeout(30)
 class EpollDelegationTest {
@@ -101,17 +101,17 @@ class EpollDelegationTest {
             server.setOption(StandardSocketOptions.SO_SNDBUF, SNDBUF);
             server.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
             server.setOption(StandardSocketOptions.SO_LINGER, 7);
-            // Read the kernel's values the way the duplicate is read (the JDK halves buffer sizes on Linux).
-            Socket original = new Socket(JdkChannelFd.of(server));
-            int rcvbuf = original.getReceiveBufferSize();
-            int sndbuf = original.getSendBufferSize();
+            // Linux doubles the buffer sizes it is given and reports the doubled value; the JDK reports half of it,
+            // Netty's getters on the duplicate the value itself.
+            int rcvbuf = 2 * server.getOption(StandardSocketOptions.SO_RCVBUF);
+            int sndbuf = 2 * server.getOption(StandardSocketOptions.SO_SNDBUF);
             assertTrue(rcvbuf >= RCVBUF && sndbuf >= SNDBUF, rcvbuf + " " + sndbuf);
 
             EpollSocket socket = adoptDirectly(server);
             try {
                 assertFalse(server.isOpen(), "the caller's channel is closed");
                 assertThrows(ClosedChannelException.class, () -> server.write(ascii("mine")));
-                LinuxSocket dup = socket.fd();
+                Socket dup = socket.fd();
                 assertTrue(dup.isTcpNoDelay());
                 assertEquals(rcvbuf, dup.getReceiveBufferSize());
                 assertEquals(sndbuf, dup.getSendBufferSize());
@@ -138,7 +138,7 @@ class EpollDelegationTest {
                 assertFalse(server.isOpen(), "the caller's channel is closed");
                 assertFalse(server.writeAndFlush(Unpooled.wrappedBuffer(bytes("mine"))).awaitUninterruptibly()
                         .isSuccess(), "the caller's own write fails");
-                LinuxSocket dup = socket.fd();
+                Socket dup = socket.fd();
                 assertTrue(dup.isTcpNoDelay());
                 assertEquals(rcvbuf, dup.getReceiveBufferSize());
                 assertEquals(sndbuf, dup.getSendBufferSize());
@@ -190,17 +190,6 @@ class EpollDelegationTest {
         } finally {
             in.release();
             socket.close();
-        }
-    }
-
-    @Test
-    void duplicateOfTheWrongDescriptorIsRefused() throws Exception {
-        try (SocketChannel a = connectJdk(); SocketChannel b = connectJdk();
-             SocketChannel aServer = jdkListener.accept(); SocketChannel bServer = jdkListener.accept()) {
-            IOException e = assertThrows(IOException.class, () -> Descriptors.duplicate(JdkChannelFd.of(aServer),
-                    bServer.getLocalAddress(), bServer.getRemoteAddress()));
-            assertTrue(e.getMessage().contains("is not the TCP connection"), e.getMessage());
-            assertTrue(aServer.isOpen() && bServer.isOpen());
         }
     }
 

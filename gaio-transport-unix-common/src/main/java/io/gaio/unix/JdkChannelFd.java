@@ -1,4 +1,4 @@
-package io.gaio.epoll;
+package io.gaio.unix;
 
 import java.io.IOException;
 import java.lang.reflect.Field;
@@ -27,7 +27,7 @@ final class JdkChannelFd {
     static int of(SocketChannel channel) throws IOException {
         // Unsafe reads at a fixed offset: make sure the object really has that field there.
         if (!channel.getClass().getName().equals(IMPL)) {
-            throw new IOException("gaio's epoll transport takes only the JDK's own SocketChannel (" + IMPL
+            throw new IOException("gaio's native transports take only the JDK's own SocketChannel (" + IMPL
                     + "), not a " + channel.getClass().getName());
         }
         if (Reader.READER == null) {

@@ -1,10 +1,13 @@
-package io.gaio.epoll;
+package io.gaio.unix;
 
-import io.netty.channel.epoll.LinuxSocket;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -12,11 +15,16 @@ import java.util.UUID;
  * (SCM_RIGHTS) makes the kernel install a second descriptor for the same socket, with public API only; Netty's
  * {@code recvFd} also sets the copy non-blocking. One connection, made on first use, serves the whole JVM and is
  * made again after an error.
+ *
+ * <p>Netty's unix-common natives come with each native transport's library: the transport loads it before the first
+ * duplication.
  */
 final class Descriptors {
     /** Both ends of the connection; guarded by the class lock. */
     private static Socket sender;
     private static Socket receiver;
+    /** Whether names live in Linux's abstract namespace rather than the file system; guarded by the class lock. */
+    private static boolean abstractNames = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux");
 
     private Descriptors() {
     }
@@ -27,8 +35,8 @@ final class Descriptors {
      * has already reset has no remote address any more; it is taken as it is, and its first read or write reports
      * the reset.
      */
-    static LinuxSocket duplicate(int fd, SocketAddress local, SocketAddress remote) throws IOException {
-        LinuxSocket copy = LinuxSocket.newSocket(pass(fd));
+    static Socket duplicate(int fd, SocketAddress local, SocketAddress remote) throws IOException {
+        Socket copy = new Socket(pass(fd));
         SocketAddress actualRemote = copy.remoteAddress();
         if (!local.equals(copy.localAddress()) || (actualRemote != null && !remote.equals(actualRemote))) {
             copy.close();
@@ -57,9 +65,27 @@ final class Descriptors {
     }
 
     private static void connect() throws IOException {
-        // Abstract names (leading NUL) leave no file behind and vanish with the sockets.
-        String name = "\0gaio-dup-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
-        String clientName = name + "-c";
+        if (abstractNames) {
+            // Abstract names (leading NUL, Linux only) leave no file behind and vanish with the sockets.
+            String name = "\0gaio-dup-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID();
+            connect(name, name + "-c");
+            return;
+        }
+        // Elsewhere: files in a directory only this user may enter, removed once the two ends are connected.
+        Path dir = Files.createTempDirectory("gaio-dup",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path name = dir.resolve("l");
+        Path clientName = dir.resolve("c");
+        try {
+            connect(name.toString(), clientName.toString());
+        } finally {
+            Files.deleteIfExists(name);
+            Files.deleteIfExists(clientName);
+            Files.delete(dir);
+        }
+    }
+
+    private static void connect(String name, String clientName) throws IOException {
         Socket listener = Socket.newSocketDomain();
         Socket client = null;
         try {
@@ -79,8 +105,17 @@ final class Descriptors {
     }
 
     /**
-     * Abstract names are visible to every local process ({@code /proc/net/unix}): accept only our own client, or
-     * another process could be handed our sockets.
+     * Chooses how the local connection is named from the next connection on; for tests of the file-system names,
+     * which are the only kind outside Linux.
+     */
+    static synchronized void useAbstractNames(boolean use) {
+        disconnect();
+        abstractNames = use;
+    }
+
+    /**
+     * Abstract names are visible to every local process ({@code /proc/net/unix}), and a file name to every process of
+     * this user: accept only our own client, or another process could be handed our sockets.
      */
     private static Socket acceptOwn(Socket listener, String clientName) throws IOException {
         byte[] unusedAddress = new byte[32];

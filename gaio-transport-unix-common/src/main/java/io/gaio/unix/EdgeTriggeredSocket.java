@@ -1,0 +1,202 @@
+package io.gaio.unix;
+
+import io.gaio.spi.ReadinessListener;
+import io.gaio.spi.TransportSocket;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.IoEvent;
+import io.netty.channel.IoRegistration;
+import io.netty.channel.unix.IovArray;
+import io.netty.channel.unix.Limits;
+import io.netty.channel.unix.Socket;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.io.IOException;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.nio.channels.NotYetConnectedException;
+
+/**
+ * A delegated socket the watcher owns, watched edge-triggered for both directions from registration to close, with
+ * reads and writes straight between the descriptor and the buffers' native memory. A native transport adds only how
+ * it asks its event loop for edge-triggered readiness ({@link #watch}) and how it reads an event ({@link #readiness});
+ * its subclass also implements the transport's Netty handle interface (an {@code EpollIoHandle} is known by its
+ * descriptor, a {@code KQueueIoHandle} by its descriptor number).
+ *
+ * <p>Life cycle: the engine registers the socket with its event loop and calls {@link #attach}, which calls
+ * {@link #watch} once; events go to the {@link ReadinessListener} until {@link #close()} cancels the registration and
+ * closes the descriptor. Everything runs on the event loop thread.
+ */
+public abstract class EdgeTriggeredSocket implements TransportSocket {
+    /** A bit of {@link #readiness}: the socket may have bytes, an end of stream or an error to read. */
+    protected static final int READABLE = 1;
+    /** A bit of {@link #readiness}: the socket may accept bytes, or have an error to report on write. */
+    protected static final int WRITABLE = 2;
+
+    private static final System.Logger LOG = System.getLogger("io.gaio.unix");
+
+    /** Gathering writes, one native iovec array per loop thread, freed when the thread ends. */
+    private static final FastThreadLocal<IovArray> IOV = new FastThreadLocal<>() {
+        @Override
+        protected IovArray initialValue() {
+            return new IovArray(Limits.IOV_MAX);
+        }
+
+        @Override
+        protected void onRemoval(IovArray iov) {
+            iov.release();
+        }
+    };
+    /** Netty's raw calls take native memory only: heap and composite buffers are copied through this, per thread. */
+    private static final FastThreadLocal<ByteBuffer> BOUNCE = new FastThreadLocal<>() {
+        @Override
+        protected ByteBuffer initialValue() {
+            return ByteBuffer.allocateDirect(64 * 1024);
+        }
+    };
+
+    private final Socket socket;
+    private final ReadinessListener listener;
+    private IoRegistration registration;
+    /** Why the event loop refused the socket; reported by every read and write, since attach() cannot fail. */
+    private RuntimeException refused;
+
+    /**
+     * A socket that owns {@code socket} from now on.
+     *
+     * @param socket   a connected, non-blocking TCP socket; closed by {@link #close()}
+     * @param listener where readiness goes
+     */
+    protected EdgeTriggeredSocket(Socket socket, ReadinessListener listener) {
+        this.socket = socket;
+        this.listener = listener;
+    }
+
+    /**
+     * Asks the event loop for edge-triggered readiness in both directions, once, right after registration.
+     *
+     * @param registration the socket's registration with its event loop
+     * @throws RuntimeException when the event loop refuses, for example at a kernel limit of watched descriptors;
+     *                          the first read or write then reports it
+     */
+    protected abstract void watch(IoRegistration registration);
+
+    /**
+     * Reads an event of the transport's event loop.
+     *
+     * @param event an event the loop delivered for this socket
+     * @return {@link #READABLE} and/or {@link #WRITABLE}; errors and hang-ups count as both
+     */
+    protected abstract int readiness(IoEvent event);
+
+    /**
+     * The descriptor this socket owns.
+     *
+     * @return the socket, open until {@link #close()}
+     */
+    protected final Socket socket() {
+        return socket;
+    }
+
+    @Override
+    public final void attach(IoRegistration registration) {
+        this.registration = registration;
+        try {
+            watch(registration);
+        } catch (RuntimeException e) {
+            refused = e;
+        }
+    }
+
+    @Override
+    public final void handle(IoRegistration registration, IoEvent event) {
+        // Anything escaping here makes Netty log it and pause the whole loop for about a second.
+        try {
+            int ready = readiness(event);
+            listener.onReadiness((ready & READABLE) != 0, (ready & WRITABLE) != 0);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "gaio: unexpected error while handling a readiness event", t);
+        }
+    }
+
+    /** Edge-triggered for both directions since {@link #attach}: nothing to change. */
+    @Override
+    public final void interest(boolean read, boolean write) {
+    }
+
+    @Override
+    public final int read(ByteBuf dst) throws IOException {
+        checkWatched();
+        int index = dst.writerIndex();
+        int length = dst.writableBytes();
+        try {
+            if (dst.hasMemoryAddress()) {
+                return socket.readAddress(dst.memoryAddress(), index, index + length);
+            }
+            if (dst.isDirect() && dst.nioBufferCount() == 1) {
+                ByteBuffer nio = dst.internalNioBuffer(index, length);
+                return socket.read(nio, nio.position(), nio.limit());
+            }
+            ByteBuffer bounce = BOUNCE.get();
+            int n = socket.read(bounce, 0, Math.min(length, bounce.capacity()));
+            if (n > 0) {
+                bounce.clear().limit(n);
+                dst.setBytes(index, bounce);
+            }
+            return n;
+        } catch (NotYetConnectedException e) {
+            throw notConnected(e);
+        }
+    }
+
+    @Override
+    public final long write(ByteBuf[] srcs, int count) throws IOException {
+        checkWatched();
+        try {
+            IovArray iov = IOV.get();
+            iov.clear();
+            for (int i = 0; i < count && srcs[i].isDirect(); i++) {
+                if (!iov.add(srcs[i], srcs[i].readerIndex(), srcs[i].readableBytes())) {
+                    break;
+                }
+            }
+            if (iov.count() > 0) {
+                return socket.writevAddresses(iov.memoryAddress(0), iov.count());
+            }
+            // The first buffer is not in native memory: send what fits of it through the bounce buffer.
+            ByteBuf src = srcs[0];
+            ByteBuffer bounce = BOUNCE.get();
+            int length = Math.min(src.readableBytes(), bounce.capacity());
+            bounce.clear().limit(length);
+            src.getBytes(src.readerIndex(), bounce);
+            return socket.write(bounce, 0, length);
+        } catch (NotYetConnectedException e) {
+            throw notConnected(e);
+        }
+    }
+
+    @Override
+    public final void close() throws IOException {
+        if (registration != null) {
+            // On the loop thread this takes the socket off the event loop at once, before its number can be reused.
+            registration.cancel();
+        }
+        socket.close();
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(fd " + socket.intValue() + ")";
+    }
+
+    private void checkWatched() throws IOException {
+        if (refused != null) {
+            throw new IOException("the event loop refused the socket: " + refused.getMessage(), refused);
+        }
+    }
+
+    /** Netty reports ENOTCONN as an unchecked exception; the SPI wants the socket's error as an IOException. */
+    private static SocketException notConnected(NotYetConnectedException e) {
+        SocketException s = new SocketException("Socket is not connected");
+        s.initCause(e);
+        return s;
+    }
+}
