@@ -1,0 +1,28 @@
+package io.gaio.kqueue;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.netty.channel.kqueue.KQueue;
+import java.lang.reflect.Field;
+import org.junit.jupiter.api.Test;
+
+/**
+ * gaio's kevent constants against the values Netty's native library reports, wherever kqueue runs (Netty keeps its
+ * own package-private: reflection reads them on the class path).
+ */
+class KeventTest {
+
+    @Test
+    void constantsMatchNettysNativeValues() throws Exception {
+        assumeTrue(KQueue.isAvailable(), () -> "kqueue unavailable here: " + KQueue.unavailabilityCause());
+        Class<?> nettyNative = Class.forName("io.netty.channel.kqueue.Native");
+        for (Field ours : Kevent.class.getDeclaredFields()) {
+            if (ours.getType() == short.class) {
+                Field theirs = nettyNative.getDeclaredField(ours.getName());
+                theirs.setAccessible(true);
+                assertEquals(((Number) theirs.get(null)).intValue(), ours.getShort(null), ours.getName());
+            }
+        }
+    }
+}
