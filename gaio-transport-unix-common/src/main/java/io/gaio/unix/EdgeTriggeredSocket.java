@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.NotYetConnectedException;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * A delegated socket the watcher owns, watched edge-triggered for both directions from registration to close, with
@@ -176,8 +177,14 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
     @Override
     public final void close() throws IOException {
         if (registration != null) {
-            // On the loop thread this takes the socket off the event loop at once, before its number can be reused.
-            registration.cancel();
+            try {
+                // On the loop thread this takes the socket off the event loop at once, before its number can be
+                // reused.
+                registration.cancel();
+            } catch (RejectedExecutionException loopTerminated) {
+                // Off a terminated loop (a watcher closed after its group): no readiness comes any more, and closing
+                // the descriptor takes it out of the kernel's epoll or kqueue set.
+            }
         }
         socket.close();
     }
