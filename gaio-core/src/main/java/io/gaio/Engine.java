@@ -8,6 +8,7 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.FutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
@@ -55,6 +56,12 @@ final class Engine {
     private final Runnable flushTask = this::flush;
     private final Runnable expireTask = this::expireDeadlines;
     private final Runnable reliefTask = this::relieveStarved;
+    /**
+     * Closes the watcher when its event loop terminates, typically a user's group shut down under it: nothing else
+     * would wake a thread in {@code waitIO()}, and Netty closes the sockets registered with a loop only when the loop
+     * sees the shutdown after an I/O pass, not when it arrives while the loop runs tasks.
+     */
+    private final FutureListener<Object> loopTerminated = terminated -> close();
     private boolean flushScheduled;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
@@ -66,6 +73,8 @@ final class Engine {
         this.ownedGroup = ownedGroup;
         this.swap = new SwapBuffers(allocator, swapBufferSize, maxSwapBuffers, this::scheduleRelief);
         this.completions = new CompletionQueue(swap);
+        // Last, with every field set: the listener runs at once if the loop has already terminated.
+        loop.terminationFuture().addListener(loopTerminated);
     }
 
     // ---- any thread ----
@@ -105,6 +114,7 @@ final class Engine {
     /** Closes every socket, drops pending requests and stops an owned event loop; returns when that is done. */
     void close() {
         if (closed.compareAndSet(false, true)) {
+            loop.terminationFuture().removeListener(loopTerminated);
             completions.close();
             if (loop.inEventLoop()) {
                 shutDownOnLoop();
@@ -112,7 +122,8 @@ final class Engine {
                 try {
                     loop.execute(this::shutDownOnLoop);
                 } catch (RejectedExecutionException e) {
-                    // The loop is gone, and Netty closed every registered socket when it went: tidy up here.
+                    // The loop is gone (Netty may or may not have closed the sockets registered with it): tidy up
+                    // here, on this thread, since no loop thread will touch the engine again.
                     shutDownOnLoop();
                 }
             }
