@@ -1,0 +1,120 @@
+package io.gaio.benchmarks.runner;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The benchmark runner: compiles the C programs, then starts every echo server in turn, alternating them
+ * (A B C … A B C …) for each repetition, with the server on CPU 0 and the C load generator on CPU 1, and writes
+ * {@code results.md} (medians and ratios to Netty epoll), {@code results.svg} (the burst chart) and
+ * {@code results.csv} (every sample) to the output directory. Run it through {@code gaio-benchmarks/bench.sh}, which
+ * builds the jar first; options are in {@link RunnerOptions}.
+ */
+public final class BenchRunner {
+    private BenchRunner() {
+    }
+
+    /**
+     * Entry point.
+     *
+     * @param args see {@link RunnerOptions}
+     * @throws Exception when the C programs do not build or the results cannot be written
+     */
+    public static void main(String[] args) throws Exception {
+        RunnerOptions options;
+        try {
+            options = RunnerOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Plan plan = options.quick() ? Plan.quick() : Plan.full(options.reps());
+        Path out = options.out().toAbsolutePath();
+        Path logs = out.resolve("logs");
+        Files.createDirectories(logs);
+        System.out.println("load average: " + Environment.loadAverage() + (options.force() ? "; not waiting for "
+                + "other processes (--force)" : "; every load waits until other processes leave the CPUs alone"));
+
+        Path loadgenBinary = NativeBuild.compile("loadgen", out);
+        Launcher launcher = new Launcher(System.getProperty("java.class.path"),
+                Path.of(System.getProperty("java.home"), "bin", "java"), options.jdk21(),
+                NativeBuild.compile("echo_server", out));
+        List<ServerKind> servers = new ArrayList<>();
+        for (ServerKind s : options.servers()) {
+            String why = launcher.unavailability(s);
+            if (why == null) {
+                servers.add(s);
+            } else {
+                System.out.println("skipping " + s.id + ": " + why);
+            }
+        }
+
+        String loadBefore = Environment.loadAverage();
+        LoadGen loadgen = new LoadGen(loadgenBinary, LoadGen.CLIENT_CPU, options.quick() ? 60 : 300,
+                logs.resolve("loadgen.log"));
+        Session session = new Session(launcher, loadgen, new Endpoints(), logs, plan,
+                new QuietGuard(System.out, !options.force()), System.out);
+        Results results = run(plan, servers, session);
+        List<String> header = header(args, plan, launcher, servers, loadBefore, Environment.loadAverage());
+
+        results.writeCsv(out.resolve("results.csv"));
+        Files.writeString(out.resolve("results.svg"), BurstChart.render(plan.bursts(), servers, results,
+                plan.repetitions()), StandardCharsets.UTF_8);
+        String report = MarkdownReport.render(plan, servers, results, header);
+        Files.writeString(out.resolve("results.md"), report, StandardCharsets.UTF_8);
+        System.out.println();
+        System.out.println(report);
+        System.out.println("written: " + out.resolve("results.md") + ", results.svg, results.csv; logs in " + logs);
+    }
+
+    private static Results run(Plan plan, List<ServerKind> servers, Session session) throws InterruptedException {
+        Results results = new Results();
+        for (int rep = 1; rep <= plan.repetitions(); rep++) {
+            for (ServerKind server : servers) {
+                System.out.printf("[run %d/%d] %s%n", rep, plan.repetitions(), server.id);
+                runSession(session, server, rep, plan.warmup(), plan.busy(), results);
+                runSession(session, server, rep, plan.idleWarmup(), List.of(plan.idle()), results);
+            }
+        }
+        return results;
+    }
+
+    private static void runSession(Session session, ServerKind server, int rep, List<Load> warmup, List<Load> loads,
+                                   Results results) throws InterruptedException {
+        try {
+            session.run(server, rep, warmup, loads).forEach(results::add);
+        } catch (IOException e) {
+            System.out.println("    FAILED: " + e.getMessage());
+            loads.forEach(l -> results.add(new Sample(server, l, rep, Map.of(), e.getMessage())));
+        }
+    }
+
+    private static List<String> header(String[] args, Plan plan, Launcher launcher, List<ServerKind> servers,
+                                       String loadBefore, String loadAfter) {
+        String command = System.getenv().getOrDefault("BENCH_COMMAND",
+                "java -cp gaio-benchmarks.jar " + BenchRunner.class.getName() + " " + String.join(" ", args)).trim();
+        List<String> h = new ArrayList<>();
+        h.add("Command: `" + command + "` (" + plan.name() + " plan, " + plan.repetitions() + " repetition"
+                + (plan.repetitions() == 1 ? "" : "s") + ", servers alternating in the order below)");
+        h.add("");
+        h.add("Machine: " + Environment.describe() + ". Loopback only; each server pinned to CPU "
+                + ServerProcess.SERVER_CPU + ", the C load generator (one thread, epoll) to CPU " + LoadGen.CLIENT_CPU
+                + " (taskset). Load average before: " + loadBefore + "; after: " + loadAfter + ".");
+        h.add("");
+        List<String> jvms = new ArrayList<>();
+        for (ServerKind s : servers) {
+            if (s.isJava()) {
+                String jvm = s.id + ": " + launcher.javaOf(s).getParent().getParent().getFileName();
+                jvms.add(jvm);
+            }
+        }
+        h.add("JVMs: " + String.join(", ", jvms) + "; flags " + String.join(" ", Launcher.JVM_FLAGS) + ".");
+        return h;
+    }
+}

@@ -1,0 +1,91 @@
+package io.gaio.benchmarks.runner;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One load the runner puts on every server: a mode of the C load generator with its parameters, and the metric the
+ * report compares.
+ *
+ * @param kind        the load generator's mode
+ * @param conns       connections (idle: the first step)
+ * @param conns2      idle only: the second step, the slope's other end; 0 otherwise
+ * @param size        message size (stream: chunk size) in bytes
+ * @param rounds      pingpong only: round trips per connection
+ * @param seconds     stream only: measured seconds (after {@code warmup} seconds)
+ * @param warmup      stream only: warm-up seconds
+ * @param inTable     whether the main table shows it (the burst series is also drawn as a chart)
+ */
+record Load(Kind kind, int conns, int conns2, int size, int rounds, double seconds, double warmup, boolean inTable) {
+
+    /** The load generator's modes, with the metric each is judged by. */
+    enum Kind {
+        PINGPONG("pingpong", "msgs_per_s", "msgs/s", true),
+        BURST("burst", "wall_ms", "ms", false),
+        STREAM("stream", "mb_per_s", "MB/s", true),
+        IDLE("idle", "total_per_conn", "B/conn", false);
+
+        final String mode;
+        final String metric;
+        final String unit;
+        final boolean higherIsBetter;
+
+        Kind(String mode, String metric, String unit, boolean higherIsBetter) {
+            this.mode = mode;
+            this.metric = metric;
+            this.unit = unit;
+            this.higherIsBetter = higherIsBetter;
+        }
+    }
+
+    static Load pingpong(int conns, int size, int rounds) {
+        return new Load(Kind.PINGPONG, conns, 0, size, rounds, 0, 0, true);
+    }
+
+    static Load burst(int conns, int size, boolean inTable) {
+        return new Load(Kind.BURST, conns, 0, size, 1, 0, 0, inTable);
+    }
+
+    static Load stream(int conns, int chunk, double warmup, double seconds) {
+        return new Load(Kind.STREAM, conns, 0, chunk, 1, seconds, warmup, true);
+    }
+
+    static Load idle(int from, int to) {
+        return new Load(Kind.IDLE, from, to, 64, 1, 0, 0, true);
+    }
+
+    /** A stable key, e.g. {@code pingpong-1000}. */
+    String id() {
+        return kind.mode + "-" + conns + (conns2 > 0 ? "-" + conns2 : "");
+    }
+
+    /** The column title, e.g. {@code pingpong 64 B × 1,000 conns}. */
+    String title() {
+        switch (kind) {
+            case PINGPONG:
+                return String.format("pingpong %s × %,d conns", bytes(size), conns);
+            case BURST:
+                return String.format("burst %,d × %s", conns, bytes(size));
+            case STREAM:
+                return String.format("stream %s chunks, %d conn%s", bytes(size), conns, conns == 1 ? "" : "s");
+            default:
+                return String.format("idle %,d → %,d conns", conns, conns2);
+        }
+    }
+
+    /** The load generator's arguments, without the port and source address. */
+    List<String> loadgenArgs() {
+        List<String> args = new ArrayList<>(List.of("-m", kind.mode, "-s", String.valueOf(size)));
+        args.addAll(List.of("-c", kind == Kind.IDLE ? conns + "," + conns2 : String.valueOf(conns)));
+        if (kind == Kind.PINGPONG) {
+            args.addAll(List.of("-r", String.valueOf(rounds)));
+        } else if (kind == Kind.STREAM) {
+            args.addAll(List.of("-W", String.valueOf(warmup), "-d", String.valueOf(seconds)));
+        }
+        return args;
+    }
+
+    static String bytes(int n) {
+        return n % 1024 == 0 ? (n / 1024) + " KiB" : n + " B";
+    }
+}

@@ -1,0 +1,90 @@
+package io.gaio.benchmarks.runner;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the C load generator ({@code src/main/c/loadgen.c}), pinned to a CPU with {@code taskset}, and parses its
+ * {@code RESULT} line.
+ */
+final class LoadGen {
+    static final String CLIENT_CPU = "1";
+
+    /** Called at each step of the idle load, while every connection idles; returns when the sample is taken. */
+    interface IdleStep {
+        void reached(int connections) throws IOException, InterruptedException;
+    }
+
+    private final Path binary;
+    private final String cpu;
+    private final int timeoutSeconds;
+    private final Path log;
+
+    /**
+     * @param cpu            the CPU to pin it to, or {@code null} to leave it unpinned (tests)
+     * @param timeoutSeconds how long one load may take before the load generator gives up
+     * @param log            where its standard error goes
+     */
+    LoadGen(Path binary, String cpu, int timeoutSeconds, Path log) {
+        this.binary = binary;
+        this.cpu = cpu;
+        this.timeoutSeconds = timeoutSeconds;
+        this.log = log;
+    }
+
+    /**
+     * Runs one load and waits for it.
+     *
+     * @param source the source address to connect from, fresh for every run
+     * @param onIdle called at each {@code IDLE} step; only for the idle load
+     * @return the {@code RESULT} fields, plus {@code exit}, the load generator's exit status
+     */
+    Map<String, String> run(Load load, int port, String source, IdleStep onIdle)
+            throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(cpu == null ? List.of() : List.of("taskset", "-c", cpu));
+        cmd.addAll(List.of(binary.toString(), "-p", String.valueOf(port), "-S", source,
+                "-T", String.valueOf(timeoutSeconds)));
+        cmd.addAll(load.loadgenArgs());
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        Map<String, String> result = new HashMap<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             Writer in = new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8)) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("IDLE ") && onIdle != null) {
+                    onIdle.reached(Integer.parseInt(line.split(" ")[1]));
+                    in.write("\n");
+                    in.flush();
+                } else if (line.startsWith("RESULT ")) {
+                    result.putAll(parse(line));
+                }
+            }
+        } finally {
+            if (!p.waitFor(timeoutSeconds + 10L, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+        result.put("exit", String.valueOf(p.exitValue()));
+        return result;
+    }
+
+    static Map<String, String> parse(String resultLine) {
+        Map<String, String> fields = new HashMap<>();
+        for (String kv : resultLine.substring("RESULT ".length()).trim().split(" ")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                fields.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return fields;
+    }
+}

@@ -1,0 +1,58 @@
+package io.gaio.benchmarks.runner;
+
+import java.util.List;
+
+/**
+ * What the runner runs against every server, in order: warm-up loads (not reported) and measured loads. The
+ * measured loads of one session share one server process; the idle load gets a fresh process, since a server that
+ * just served 10,000 busy connections has memory to spare that idle connections would reuse.
+ *
+ * @param name         "full" or "quick"
+ * @param repetitions  how many times each server runs the plan (alternating servers)
+ * @param warmup       loads run first in each busy session, to compile the hot paths
+ * @param busy         measured loads, one server process
+ * @param idleWarmup   loads run first in the idle session
+ * @param idle         the idle load, its own server process
+ * @param pauseMillis  pause after every load
+ * @param settleMillis wait at each idle step before sampling memory; over 5 s lets the JVM free the JIT's arena
+ *                     chunks (its chunk pool is cleaned every 5 s), which would otherwise count as per-connection
+ */
+record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, List<Load> idleWarmup, Load idle,
+            long pauseMillis, long settleMillis) {
+
+    /** The full benchmark: about 20 minutes for six servers. */
+    static Plan full(int repetitions) {
+        return new Plan("full", repetitions,
+                List.of(Load.pingpong(100, 64, 3000), Load.burst(2048, 1024, false), Load.stream(1, 65536, 0.5, 1)),
+                List.of(Load.pingpong(100, 64, 5000), Load.pingpong(1000, 64, 500), Load.pingpong(10_000, 64, 50),
+                        Load.burst(1024, 1024, false), Load.burst(2048, 1024, false), Load.burst(4096, 1024, false),
+                        Load.burst(8192, 1024, true), Load.stream(1, 65536, 1, 5)),
+                // Accepting and the first echo get compiled before the idle connections come.
+                List.of(Load.pingpong(100, 64, 1000), Load.burst(2048, 64, false)),
+                Load.idle(1000, 10_000),
+                1000, 6000);
+    }
+
+    /** A tiny version of everything, for smoke-testing the runner: seconds per server. */
+    static Plan quick() {
+        return new Plan("quick", 1,
+                List.of(Load.pingpong(10, 64, 100)),
+                List.of(Load.pingpong(10, 64, 200), Load.pingpong(100, 64, 20), Load.pingpong(1000, 64, 2),
+                        Load.burst(256, 1024, false), Load.burst(1024, 1024, true), Load.stream(1, 65536, 0.2, 0.5)),
+                List.of(),
+                Load.idle(100, 1000),
+                100, 500);
+    }
+
+    /** The burst loads, for the chart. */
+    List<Load> bursts() {
+        return busy.stream().filter(l -> l.kind() == Load.Kind.BURST).toList();
+    }
+
+    /** Every measured load, in report order. */
+    List<Load> measured() {
+        List<Load> all = new java.util.ArrayList<>(busy);
+        all.add(idle);
+        return all;
+    }
+}

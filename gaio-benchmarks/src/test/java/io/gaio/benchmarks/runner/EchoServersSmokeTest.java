@@ -1,0 +1,126 @@
+package io.gaio.benchmarks.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.gaio.Transports;
+import io.gaio.benchmarks.server.EchoServer;
+import io.gaio.benchmarks.server.GaioEchoServer;
+import io.gaio.benchmarks.server.NettyEchoServer;
+import io.gaio.benchmarks.server.AsyncChannelEchoServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Correctness only, in about a second per server: the C load generator, compiled as the runner compiles it, drives
+ * each Java echo server in this JVM and the C echo server with a little of every load, and every echoed byte must
+ * come back right. No timing is asserted, and nothing is pinned.
+ */
+class EchoServersSmokeTest {
+    private static final List<Load> LOADS = List.of(Load.pingpong(20, 64, 50), Load.burst(200, 1024, true),
+            Load.stream(1, 65536, 0.1, 0.2));
+    private static Path out;
+    private static LoadGen loadgen;
+
+    @BeforeAll
+    static void compile() throws Exception {
+        assumeTrue(onPath("gcc"), "gcc is not installed: the load generator cannot be built");
+        out = Path.of("target", "smoke-test");
+        Files.createDirectories(out);
+        loadgen = new LoadGen(NativeBuild.compile("loadgen", out), null, 30, out.resolve("loadgen.log"));
+    }
+
+    @Test
+    void gaioNioSwapBuffer() throws Exception {
+        drive(() -> new GaioEchoServer("nio", 0));
+    }
+
+    @Test
+    void gaioEpollSwapBuffer() throws Exception {
+        assumeEpoll();
+        drive(() -> new GaioEchoServer("epoll", 0));
+    }
+
+    @Test
+    void gaioEpollConnectionBuffers() throws Exception {
+        assumeEpoll();
+        drive(() -> new GaioEchoServer("epoll", 4096));
+    }
+
+    @Test
+    void nettyEpoll() throws Exception {
+        assumeEpoll();
+        drive(NettyEchoServer::new);
+    }
+
+    @Test
+    void jdkAsynchronousChannels() throws Exception {
+        drive(AsyncChannelEchoServer::new);
+    }
+
+    @Test
+    void idleStepsAreReported() throws Exception {
+        try (EchoServer server = new GaioEchoServer("nio", 0)) {
+            int port = server.start(new InetSocketAddress("127.0.0.1", 0)).getPort();
+            int[] steps = new int[2];
+            int[] n = {0};
+            Map<String, String> r = loadgen.run(Load.idle(10, 50), port, "127.0.0.1", c -> steps[n[0]++] = c);
+            assertEquals("0", r.get("exit"), r.toString());
+            assertEquals(10, steps[0]);
+            assertEquals(50, steps[1]);
+        }
+    }
+
+    @Test
+    void cEchoServer() throws Exception {
+        Path binary = NativeBuild.compile("echo_server", out);
+        int port = new Endpoints().nextPort();
+        Process p = new ProcessBuilder(binary.toString(), String.valueOf(port)).start();
+        try {
+            assertEquals("READY " + port, new String(p.getInputStream().readNBytes(("READY " + port).length())));
+            runLoads(port);
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+    }
+
+    private static void drive(Supplier<EchoServer> factory) throws Exception {
+        try (EchoServer server = factory.get()) {
+            runLoads(server.start(new InetSocketAddress("127.0.0.1", 0)).getPort());
+        }
+    }
+
+    private static void runLoads(int port) throws IOException, InterruptedException {
+        for (Load load : LOADS) {
+            Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null);
+            assertEquals("0", r.get("exit"), load.title() + ": " + r);
+            assertEquals("0", r.get("errors"), load.title() + ": " + r);
+            assertEquals(String.valueOf(load.conns()), r.get("ok"), load.title() + ": " + r);
+            if (load.kind() == Load.Kind.PINGPONG) {
+                assertEquals(String.valueOf(load.conns() * load.rounds()), r.get("msgs"), r.toString());
+            }
+        }
+    }
+
+    private static void assumeEpoll() {
+        assumeTrue(Transports.list().stream().anyMatch(t -> t.name().equals("epoll") && t.isAvailable()),
+                "the epoll transport cannot run here");
+    }
+
+    private static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
