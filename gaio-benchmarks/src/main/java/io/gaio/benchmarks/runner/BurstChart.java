@@ -47,14 +47,15 @@ final class BurstChart {
     private static void axes(StringBuilder svg, List<Load> bursts, double yMax) {
         int plotBottom = HEIGHT - BOTTOM;
         int plotRight = WIDTH - RIGHT;
-        svg.append(line(LEFT, TOP, LEFT, plotBottom, "black")).append(line(LEFT, plotBottom, plotRight, plotBottom,
-                "black"));
         for (int t = 0; t <= 5; t++) {
             double v = yMax * t / 5;
             double y = y(v, yMax);
             svg.append(line(LEFT, y, plotRight, y, "#e0e0e0"));
             svg.append(text(LEFT - 8, y + 4, "end", String.format(Locale.ROOT, "%,.0f", v)));
         }
+        // Axes after the grid, so that the grid does not paint over them.
+        svg.append(line(LEFT, TOP, LEFT, plotBottom, "black")).append(line(LEFT, plotBottom, plotRight, plotBottom,
+                "black"));
         for (int i = 0; i < bursts.size(); i++) {
             double x = x(i, bursts.size());
             svg.append(line(x, plotBottom, x, plotBottom + 5, "black"));
@@ -95,13 +96,13 @@ final class BurstChart {
         return HEIGHT - BOTTOM - (HEIGHT - BOTTOM - TOP) * v / yMax;
     }
 
-    /** 1, 2 or 5 times a power of ten, at least {@code v}. */
+    /** A round number at least {@code v} whose fifths are round too, so the five grid steps read well. */
     static double niceCeiling(double v) {
         if (v <= 0) {
             return 1;
         }
         double p = Math.pow(10, Math.floor(Math.log10(v)));
-        for (double m : new double[] {1, 2, 5, 10}) {
+        for (double m : new double[] {1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
             if (m * p >= v) {
                 return m * p;
             }
