@@ -23,6 +23,7 @@ final class CompletionQueue {
 
     // Loop thread only.
     private ArrayList<OpResult> staged = new ArrayList<>();
+    private List<OpResult> stagedView = Collections.unmodifiableList(staged);
     private ArrayList<ByteBuf> stagedChunks = new ArrayList<>();
     private ByteBuf lastStagedChunk;
 
@@ -32,6 +33,8 @@ final class CompletionQueue {
     private ArrayList<OpResult> delivered = new ArrayList<>();
     private ArrayList<ByteBuf> deliveredChunks = new ArrayList<>();
     private List<OpResult> deliveredView = Collections.unmodifiableList(delivered);
+    /** Each list's view travels with it through the swaps, so that a take() allocates no view. */
+    private List<OpResult> publishedView = Collections.unmodifiableList(published);
     private boolean closed;
 
     CompletionQueue(SwapBuffers swap) {
@@ -70,6 +73,9 @@ final class CompletionQueue {
                 ArrayList<OpResult> results = published;
                 published = staged;
                 staged = results;
+                List<OpResult> view = publishedView;
+                publishedView = stagedView;
+                stagedView = view;
                 ArrayList<ByteBuf> chunks = publishedChunks;
                 publishedChunks = stagedChunks;
                 stagedChunks = chunks;
@@ -112,10 +118,12 @@ final class CompletionQueue {
             ArrayList<OpResult> results = delivered;
             delivered = published;
             published = results;
+            List<OpResult> view = deliveredView;
+            deliveredView = publishedView;
+            publishedView = view;
             ArrayList<ByteBuf> chunks = deliveredChunks;
             deliveredChunks = publishedChunks;
             publishedChunks = chunks;
-            deliveredView = Collections.unmodifiableList(delivered);
             return deliveredView;
         } finally {
             lock.unlock();
