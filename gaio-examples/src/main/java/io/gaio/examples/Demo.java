@@ -5,6 +5,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,14 +27,14 @@ final class Demo {
         int size = options.intValue("size", 1024);
         int rounds = options.intValue("rounds", 10);
         Watcher watcher = options.newWatcher();
-        try (EchoServer server = new EchoServer(watcher, "127.0.0.1", 0, 0)) {
-            server.start();
+        try (EchoServer server = new EchoServer(watcher, 0)) {
+            InetSocketAddress address = server.start(new InetSocketAddress("127.0.0.1", 0));
             System.out.printf("gaio demo: echo server on %s (transport %s); client process: %,d connections x %,d"
-                    + " bytes x %d rounds%n", server.address(), watcher.transport(), n, size, rounds);
+                    + " bytes x %d rounds%n", address, watcher.transport(), n, size, rounds);
             long rssBefore = rssBytes();
             long heapBefore = usedHeapAfterGc();
 
-            Process client = startClient(options, server.address().getPort());
+            Process client = startClient(options, address.getPort());
             Map<String, String> result = null;
             long rssIdle = -1;
             long heapIdle = -1;

@@ -12,45 +12,96 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * gaio's echo server: one thread accepts and submits the first read, one thread loops on {@code waitIO()} and sends
- * back what arrived. With {@code bufferSize == 0} reads land in the watcher's swap buffer, so an idle connection
- * holds no buffer at all.
+ * gaio's echo server: an acceptor thread hands each connection to the watcher with its first read, and one thread
+ * collects completions with {@code waitIO()} and turns each read into a write and each write into the next read.
+ * The watcher's event loop is the third thread; gaio's design has no place for accepting on it.
+ *
+ * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
+ * released when it completes, so an idle connection holds no buffer at all. With {@code bufferSize > 0} every
+ * connection owns a pooled direct buffer of that size, read into and written from, the way a caller-buffer user
+ * would do it.
+ *
+ * <p>The {@code echo-server} command and the demo run it, and so does gaio-benchmarks as its gaio server.
  */
-final class EchoServer implements AutoCloseable {
-    private final Watcher watcher;
-    private final ServerSocketChannel listener;
-    private final int bufferSize;
-    private final Thread acceptor;
-    private final Thread echoer;
+public final class EchoServer implements AutoCloseable {
+    /** The backlog of the listening socket: the usual somaxconn, so that a burst of connects is not dropped. */
+    public static final int BACKLOG = 4096;
 
-    EchoServer(Watcher watcher, String host, int port, int bufferSize) throws IOException {
+    private final Watcher watcher;
+    private final int bufferSize;
+    /** Connections handed to the watcher and not yet freed. */
+    private final AtomicInteger open = new AtomicInteger();
+    private final Thread acceptor = daemon(this::acceptLoop, "gaio-echo-acceptor");
+    private final Thread echoer = daemon(this::echoLoop, "gaio-echo-waitio");
+    private volatile ServerSocketChannel listener;
+
+    /**
+     * A server on {@code watcher}, which it closes when it is closed.
+     *
+     * @param watcher    the watcher for every connection
+     * @param bufferSize 0 to read into the swap buffer, else the size of each connection's own buffer
+     */
+    public EchoServer(Watcher watcher, int bufferSize) {
         this.watcher = watcher;
         this.bufferSize = bufferSize;
-        this.listener = ServerSocketChannel.open().bind(new InetSocketAddress(host, port), 4096);
-        this.acceptor = new Thread(this::acceptLoop, "echo-acceptor");
-        this.echoer = new Thread(this::echoLoop, "echo-waitio");
     }
 
     static void main(Options options) throws Exception {
         Watcher watcher = options.newWatcher();
-        EchoServer server = new EchoServer(watcher, options.value("host", "127.0.0.1"),
-                options.intValue("port", 9000), options.intValue("buffer", 0));
+        int bufferSize = options.intValue("buffer", 0);
+        EchoServer server = new EchoServer(watcher, bufferSize);
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-        System.out.println("echo server listening on " + server.address() + " (transport " + watcher.transport()
-                + ", " + (server.bufferSize == 0 ? "swap-buffer reads" : server.bufferSize + "-byte buffers") + ")");
-        server.start();
-        server.echoer.join();
+        InetSocketAddress address = server.start(
+                new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)));
+        System.out.println("echo server listening on " + address + " (transport " + watcher.transport()
+                + ", " + (bufferSize == 0 ? "swap-buffer reads" : bufferSize + "-byte buffers") + ")");
+        server.join();
     }
 
-    InetSocketAddress address() throws IOException {
+    /**
+     * Starts listening and serving.
+     *
+     * @param address where to listen
+     * @return the address it listens on (with the port chosen, if port 0 was asked for)
+     * @throws IOException when it cannot listen
+     */
+    public InetSocketAddress start(InetSocketAddress address) throws IOException {
+        listener = ServerSocketChannel.open().bind(address, BACKLOG);
+        acceptor.start();
+        echoer.start();
         return (InetSocketAddress) listener.getLocalAddress();
     }
 
-    void start() {
-        acceptor.start();
-        echoer.start();
+    /**
+     * Connections handed to the watcher and not yet ended.
+     *
+     * @return the count
+     */
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Closes the listening socket; the connections go on. */
+    public void stopAccepting() {
+        try {
+            if (listener != null) {
+                listener.close();
+            }
+        } catch (IOException ignored) {
+            // Closing anyway.
+        }
+    }
+
+    /**
+     * Waits until the server is closed.
+     *
+     * @throws InterruptedException when the waiting thread is interrupted
+     */
+    public void join() throws InterruptedException {
+        echoer.join();
     }
 
     private void acceptLoop() {
@@ -58,12 +109,14 @@ final class EchoServer implements AutoCloseable {
             while (true) {
                 SocketChannel conn = listener.accept();
                 conn.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                watcher.read(null, conn, newBuffer());
+                open.incrementAndGet();
+                watcher.read(null, conn, bufferSize == 0
+                        ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize));
             }
         } catch (ClosedChannelException | WatcherClosedException stopped) {
             // close() was called.
         } catch (IOException e) {
-            System.err.println("accept failed: " + e);
+            System.err.println("gaio echo server: accept failed: " + e);
         }
     }
 
@@ -74,11 +127,13 @@ final class EchoServer implements AutoCloseable {
                     if (!res.isSuccess()) {
                         // EOF or an error: drop the connection and its buffer.
                         watcher.free(res.connection());
+                        open.decrementAndGet();
                         if (res.buffer() != null && !res.isSwapBuffer()) {
+                            // This connection's own buffer, or a retained swap slice whose write failed.
                             res.buffer().release();
                         }
                     } else if (res.operation() == Operation.READ) {
-                        // A swap-buffer slice is valid until the next waitIO(); retain it until the write is done.
+                        // A swap slice is valid until the next waitIO(): retain it until its write completes.
                         ByteBuf data = res.isSwapBuffer() ? res.buffer().retain() : res.buffer();
                         watcher.write(null, res.connection(), data);
                     } else if (bufferSize == 0) {
@@ -94,17 +149,20 @@ final class EchoServer implements AutoCloseable {
         }
     }
 
-    private ByteBuf newBuffer() {
-        return bufferSize == 0 ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize);
-    }
-
+    /**
+     * Stops accepting and closes the watcher with every connection. A closing watcher drops pending requests
+     * without completing them: swap slices retained for pending writes are then never released, so a caller that
+     * cares waits for {@link #openConnections()} to reach 0 first.
+     */
     @Override
     public void close() {
-        try {
-            listener.close();
-        } catch (IOException ignored) {
-            // Closing anyway.
-        }
+        stopAccepting();
         watcher.close();
+    }
+
+    static Thread daemon(Runnable body, String name) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        return t;
     }
 }
