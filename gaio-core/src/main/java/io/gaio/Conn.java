@@ -9,11 +9,18 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Iterator;
 
 /**
  * One delegated connection: its socket, its pending reads and writes (each direction FIFO, the two independent),
  * and the drain loops that move bytes until the socket would block. Loop thread only, except {@link #closed},
  * which the {@link Cleaner} thread reads.
+ *
+ * <p>With a completion-based transport the head read's buffer, or the first few writes, can be lent to the
+ * transport ({@link TransportSocket#IN_FLIGHT}). Lent requests stay queued until the transport gives them back: a
+ * deadline or a close that hits one only marks it ({@link OpResult#abort}, {@link #closeReason}) and cancels the
+ * operation, and the request ends when it is collected, so the kernel never writes into a buffer the caller got
+ * back, and a request still completes exactly once.
  */
 final class Conn implements ReadinessListener {
     private static final int WANT_READ = 1;
@@ -33,6 +40,12 @@ final class Conn implements ReadinessListener {
     private final ArrayDeque<OpResult> reads = new ArrayDeque<>(2);
     private final ArrayDeque<OpResult> writes = new ArrayDeque<>(2);
     private int interest;
+    /** The head read's buffer while the transport holds it, else null. */
+    private ByteBuf lentRead;
+    /** How many writes from the head the transport holds, else 0. */
+    private int lentWrites;
+    /** Why lent requests end once returned after {@link #close}; null drops them (a closing watcher). */
+    private Throwable closeReason;
 
     Conn(Engine engine, Object connection) {
         this.engine = engine;
@@ -61,7 +74,12 @@ final class Conn implements ReadinessListener {
     public void onReadiness(boolean readable, boolean writable) {
         // Called from the transport's IoHandle.handle(): nothing may escape, or Netty stalls the loop.
         try {
-            if (readable && !closed) {
+            if (closed) {
+                collectAfterClose();
+                engine.flushSoon();
+                return;
+            }
+            if (readable) {
                 pumpReads();
             }
             if (writable && !closed) {
@@ -82,27 +100,44 @@ final class Conn implements ReadinessListener {
         OpResult r;
         while ((r = reads.peek()) != null) {
             boolean swap = r.buffer == null;
-            ByteBuf dst;
-            try {
-                dst = swap ? engine.swap.slot() : r.buffer;
-            } catch (Throwable allocationFailure) {
-                finishRead(r, allocationFailure);
-                continue;
-            }
+            ByteBuf dst = lentRead;
             if (dst == null) {
-                engine.starve(this);
-                return;
+                try {
+                    dst = swap ? engine.swap.slot() : r.buffer;
+                } catch (Throwable allocationFailure) {
+                    finishRead(r, allocationFailure);
+                    continue;
+                }
+                if (dst == null) {
+                    engine.starve(this);
+                    return;
+                }
             }
+            boolean wasLent = lentRead != null;
             int n;
             try {
-                n = socket.read(dst);
+                // Swap slots are shared by every connection: only a request's own buffer may be lent.
+                n = swap ? socket.read(dst) : socket.submitRead(dst);
             } catch (IOException | RuntimeException e) {
                 // A runtime exception, e.g. from a buffer that refuses NIO access, ends this request, not the loop.
+                lentRead = null;
                 finishRead(r, e);
                 continue;
             }
-            if (n == 0) {
+            if (n == TransportSocket.IN_FLIGHT) {
+                lentRead = dst;
                 return;
+            }
+            lentRead = null;
+            if (n == 0) {
+                if (!wasLent) {
+                    return;
+                }
+                // Cancelled before any byte came: end it if a deadline asked for that, else start it again.
+                if (r.abort != null) {
+                    finishRead(r, r.abort);
+                }
+                continue;
             }
             if (n < 0) {
                 finishRead(r, new EOFException("end of stream: the peer closed the connection"));
@@ -118,6 +153,8 @@ final class Conn implements ReadinessListener {
                 finishRead(r, null);
             } else if (!r.full || !dst.isWritable()) {
                 finishRead(r, null);
+            } else if (r.abort != null) {
+                finishRead(r, r.abort);
             }
         }
     }
@@ -126,77 +163,178 @@ final class Conn implements ReadinessListener {
     void pumpWrites() {
         ByteBuf[] iov = engine.iov;
         while (!writes.isEmpty()) {
+            // Collecting a lent write passes exactly the writes lent.
+            int limit = lentWrites > 0 ? lentWrites : iov.length;
             int count = 0;
             for (OpResult w : writes) {
-                if (count == iov.length) {
+                if (count == limit) {
                     break;
                 }
                 iov[count++] = w.buffer;
             }
+            boolean wasLent = lentWrites > 0;
             long n;
             try {
                 n = socket.write(iov, count);
             } catch (IOException | RuntimeException e) {
+                lentWrites = 0;
                 engine.complete(writes.poll(), e);
                 continue;
             } finally {
                 Arrays.fill(iov, 0, count, null);
             }
-            if (n == 0) {
+            if (n == TransportSocket.IN_FLIGHT) {
+                lentWrites = count;
                 return;
             }
-            while (n > 0) {
-                OpResult w = writes.peek();
-                int done = (int) Math.min(n, w.buffer.readableBytes());
-                w.buffer.skipBytes(done);
-                w.size += done;
-                n -= done;
-                if (!w.buffer.isReadable()) {
-                    engine.complete(writes.poll(), null);
-                }
+            lentWrites = 0;
+            if (n == 0 && !wasLent) {
+                return;
+            }
+            advanceWrites(n);
+            if (wasLent) {
+                endAborted(writes);
             }
         }
     }
 
-    /** Ends a request whose deadline passed. */
+    /** Accounts {@code n} written bytes to the writes in order, completing those fully written. */
+    private void advanceWrites(long n) {
+        while (n > 0) {
+            OpResult w = writes.peek();
+            int done = (int) Math.min(n, w.buffer.readableBytes());
+            w.buffer.skipBytes(done);
+            w.size += done;
+            n -= done;
+            if (!w.buffer.isReadable()) {
+                engine.complete(writes.poll(), null);
+            }
+        }
+    }
+
+    /** Ends the requests whose deadline passed while lent; only the head can have been partly sent. */
+    private void endAborted(ArrayDeque<OpResult> queue) {
+        for (Iterator<OpResult> it = queue.iterator(); it.hasNext(); ) {
+            OpResult r = it.next();
+            if (r.abort != null) {
+                it.remove();
+                engine.complete(r, r.abort);
+            }
+        }
+    }
+
+    /** Ends a request whose deadline passed; one the transport holds ends when it comes back. */
     void expire(OpResult r) {
-        if (r.operation == Operation.READ ? reads.remove(r) : writes.remove(r)) {
-            engine.complete(r, new DeadlineExceededException("the " + r.operation.name().toLowerCase()
-                    + " deadline passed after " + r.size + " bytes; submit again with a later deadline to go on"));
+        DeadlineExceededException e = new DeadlineExceededException("the " + r.operation.name().toLowerCase()
+                + " deadline passed after " + r.size + " bytes; submit again with a later deadline to go on");
+        boolean read = r.operation == Operation.READ;
+        if (read ? r == reads.peek() && lentRead != null : isLentWrite(r)) {
+            r.abort = e;
+            socket.cancel(read, !read);
+            return;
+        }
+        if (read ? reads.remove(r) : writes.remove(r)) {
+            engine.complete(r, e);
             updateInterest();
         }
     }
 
+    private boolean isLentWrite(OpResult r) {
+        int i = 0;
+        for (OpResult w : writes) {
+            if (i++ == lentWrites) {
+                return false;
+            }
+            if (w == r) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Closes the socket and completes every pending request with {@code reason}; with {@code reason == null}, for
-     * a closing watcher, pending requests are dropped instead. Idempotent.
+     * a closing watcher, pending requests are dropped instead. Requests the transport holds end the same way once it
+     * gives them back. Idempotent.
      */
     void close(Throwable reason) {
         if (closed) {
             return;
         }
         closed = true;
+        closeReason = reason;
         engine.forget(this);
         try {
             socket.close();
         } catch (IOException | RuntimeException e) {
             engine.logUnexpected(e);
         }
-        drainWith(reads, reason);
-        drainWith(writes, reason);
+        OpResult lent = lentRead != null ? reads.poll() : null;
+        drainWith(reads);
+        if (lent != null) {
+            reads.add(lent);
+        }
+        OpResult[] lentHead = new OpResult[lentWrites];
+        for (int i = 0; i < lentHead.length; i++) {
+            lentHead[i] = writes.poll();
+        }
+        drainWith(writes);
+        writes.addAll(Arrays.asList(lentHead));
         if (cleanable != null) {
             cleanable.clean();
         }
     }
 
-    private void drainWith(ArrayDeque<OpResult> queue, Throwable reason) {
-        OpResult r;
-        while ((r = queue.poll()) != null) {
-            if (reason != null) {
-                engine.complete(r, reason);
-            } else {
-                engine.discard(r);
+    /** Ends lent requests as the transport gives them back after {@link #close}. */
+    private void collectAfterClose() {
+        if (lentRead != null) {
+            OpResult r = reads.peek();
+            int n;
+            try {
+                n = socket.submitRead(lentRead);
+            } catch (IOException | RuntimeException e) {
+                n = 0;
             }
+            if (n != TransportSocket.IN_FLIGHT) {
+                lentRead = null;
+                reads.poll();
+                end(r);
+            }
+        }
+        if (lentWrites > 0) {
+            ByteBuf[] iov = engine.iov;
+            int count = 0;
+            for (OpResult w : writes) {
+                iov[count++] = w.buffer;
+            }
+            long n;
+            try {
+                n = socket.write(iov, count);
+            } catch (IOException | RuntimeException e) {
+                n = 0;
+            } finally {
+                Arrays.fill(iov, 0, count, null);
+            }
+            if (n != TransportSocket.IN_FLIGHT) {
+                lentWrites = 0;
+                for (OpResult w; (w = writes.poll()) != null; ) {
+                    end(w);
+                }
+            }
+        }
+    }
+
+    private void end(OpResult r) {
+        if (closeReason != null) {
+            engine.complete(r, closeReason);
+        } else {
+            engine.discard(r);
+        }
+    }
+
+    private void drainWith(ArrayDeque<OpResult> queue) {
+        for (OpResult r; (r = queue.poll()) != null; ) {
+            end(r);
         }
     }
 

@@ -28,6 +28,8 @@ public final class OpResult {
     int deadlineIndex = -1;
     Conn owner;
     ByteBuf swapChunk;
+    /** Why the request ends once a completion-based transport returns it (a deadline passed while it was lent). */
+    Throwable abort;
 
     OpResult(Operation operation, Object context, Object connection, ByteBuf buffer, boolean full,
              boolean hasDeadline, long deadlineNanos) {

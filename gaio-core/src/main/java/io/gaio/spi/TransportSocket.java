@@ -7,16 +7,32 @@ import java.io.IOException;
 
 /**
  * One delegated connection as a transport sees it: a Netty {@link IoHandle} that forwards readiness to its
- * {@link ReadinessListener}, plus raw non-blocking reads and writes.
+ * {@link ReadinessListener}, plus reads and writes.
  *
  * <p>All methods are called on the event loop thread the socket is registered with. Reads and writes never block
  * and never move the buffers' reader or writer indexes: the engine does that.
  *
+ * <p><b>Readiness and completion.</b> A readiness-based transport (epoll, kqueue, NIO) does every read and write at
+ * once and returns {@code 0} when the socket would block; it then reports readiness when trying again may succeed.
+ * A completion-based transport (io_uring) may instead <em>start</em> a read or write in the buffers' memory and
+ * return {@link #IN_FLIGHT}: the buffers are then lent to it, and the engine neither hands them back to the caller
+ * nor starts another operation in that direction until the transport reports readiness in that direction and the
+ * same call, with the same buffers, returns the outcome instead of {@code IN_FLIGHT}. An operation ended by
+ * {@link #cancel} or {@link #close()} before it moved any bytes returns {@code 0}. Readiness-based transports never
+ * return {@code IN_FLIGHT}, and for them the engine's extra calls cost nothing: the same engine serves both.
+ *
  * <p>Life cycle: the engine registers the socket with its event loop, hands it the registration through
- * {@link #attach}, then calls {@link #interest}, {@link #read} and {@link #write} until it calls
- * {@link #close()}, which cancels the registration and releases the socket's descriptor.
+ * {@link #attach}, then calls {@link #interest}, {@link #read}, {@link #submitRead} and {@link #write} until it calls
+ * {@link #close()}, which cancels the registration and releases the socket's descriptor. After {@code close()} the
+ * engine calls {@code submitRead} and {@code write} only to collect operations still in flight.
  */
 public interface TransportSocket extends IoHandle {
+
+    /**
+     * Returned by {@link #submitRead} and {@link #write}: the operation was started and its buffers are lent to the
+     * transport until it reports readiness in that direction and the same call returns the outcome.
+     */
+    int IN_FLIGHT = -2;
 
     /**
      * Called once, right after registration.
@@ -36,29 +52,63 @@ public interface TransportSocket extends IoHandle {
     void interest(boolean read, boolean write);
 
     /**
-     * Reads into {@code dst} from its writer index, at most {@code dst.writableBytes()} bytes, without moving the
-     * index.
+     * Reads now into {@code dst} from its writer index, at most {@code dst.writableBytes()} bytes, without moving the
+     * index. Never keeps {@code dst}: the engine passes slots of its shared swap buffers here, which must not be held
+     * by an idle connection.
      *
      * @param dst the buffer to read into
-     * @return the number of bytes read; {@code 0} when the read would block; {@code -1} at the end of the stream
+     * @return the number of bytes read; {@code 0} when the read would block (readiness follows when bytes may be
+     *         there); {@code -1} at the end of the stream
      * @throws IOException the socket's error, for example a connection reset
      */
     int read(ByteBuf dst) throws IOException;
 
     /**
+     * Reads into {@code dst}, a buffer that belongs to one request alone, like {@link #read}; a completion-based
+     * transport may start the read into {@code dst}'s memory and return {@link #IN_FLIGHT}. Called again with the
+     * same buffer after readable readiness, it returns the outcome, or {@code IN_FLIGHT} while the read goes on.
+     * The default reads at once.
+     *
+     * @param dst the buffer to read into
+     * @return the number of bytes read; {@code 0} when the read would block, or when a cancelled read moved nothing;
+     *         {@code -1} at the end of the stream; or {@link #IN_FLIGHT}
+     * @throws IOException the socket's error, for example a connection reset
+     */
+    default int submitRead(ByteBuf dst) throws IOException {
+        return read(dst);
+    }
+
+    /**
      * Writes the readable bytes of {@code srcs[0..count)} in order, as far as the socket accepts them without
      * blocking, without moving the buffers' reader indexes.
      *
+     * <p>A completion-based transport may start writing a prefix of them from their memory and return
+     * {@link #IN_FLIGHT}; the engine then calls again, after writable readiness, with the same {@code count}
+     * buffers, and gets the number of bytes that operation wrote.
+     *
      * @param srcs  the buffers to write, in order
      * @param count how many of {@code srcs} to write
-     * @return the number of bytes written, {@code 0} when the write would block
+     * @return the number of bytes written, {@code 0} when the write would block (readiness follows) or when a
+     *         cancelled write moved nothing, or {@link #IN_FLIGHT}
      * @throws IOException the socket's error, for example a broken pipe
      */
     long write(ByteBuf[] srcs, int count) throws IOException;
 
     /**
+     * Asks a completion-based transport to end the operations in flight in the given directions soon, for a passed
+     * deadline: each still reports readiness when it has ended, with whatever it moved before. Readiness-based
+     * transports have nothing in flight; the default does nothing.
+     *
+     * @param read  cancel the read in flight
+     * @param write cancel the write in flight
+     */
+    default void cancel(boolean read, boolean write) {
+    }
+
+    /**
      * Cancels the registration and closes the socket. Idempotent. Also called by Netty when the event loop shuts
-     * down with the socket still registered.
+     * down with the socket still registered. Operations in flight are cancelled and keep their buffers until they
+     * report readiness, as with {@link #cancel}; the registration must last until then.
      */
     @Override
     void close() throws IOException;

@@ -5,14 +5,8 @@ import io.gaio.spi.TransportSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
-import io.netty.channel.unix.IovArray;
-import io.netty.channel.unix.Limits;
 import io.netty.channel.unix.Socket;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
-import java.net.SocketException;
-import java.nio.ByteBuffer;
-import java.nio.channels.NotYetConnectedException;
 import java.util.concurrent.RejectedExecutionException;
 
 /**
@@ -33,26 +27,6 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
     protected static final int WRITABLE = 2;
 
     private static final System.Logger LOG = System.getLogger("io.gaio.unix");
-
-    /** Gathering writes, one native iovec array per loop thread, freed when the thread ends. */
-    private static final FastThreadLocal<IovArray> IOV = new FastThreadLocal<>() {
-        @Override
-        protected IovArray initialValue() {
-            return new IovArray(Limits.IOV_MAX);
-        }
-
-        @Override
-        protected void onRemoval(IovArray iov) {
-            iov.release();
-        }
-    };
-    /** Netty's raw calls take native memory only: heap and composite buffers are copied through this, per thread. */
-    private static final FastThreadLocal<ByteBuffer> BOUNCE = new FastThreadLocal<>() {
-        @Override
-        protected ByteBuffer initialValue() {
-            return ByteBuffer.allocateDirect(64 * 1024);
-        }
-    };
 
     private final Socket socket;
     private final ReadinessListener listener;
@@ -126,52 +100,13 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
     @Override
     public final int read(ByteBuf dst) throws IOException {
         checkWatched();
-        int index = dst.writerIndex();
-        int length = dst.writableBytes();
-        try {
-            if (dst.hasMemoryAddress()) {
-                return socket.readAddress(dst.memoryAddress(), index, index + length);
-            }
-            if (dst.isDirect() && dst.nioBufferCount() == 1) {
-                ByteBuffer nio = dst.internalNioBuffer(index, length);
-                return socket.read(nio, nio.position(), nio.limit());
-            }
-            ByteBuffer bounce = BOUNCE.get();
-            int n = socket.read(bounce, 0, Math.min(length, bounce.capacity()));
-            if (n > 0) {
-                bounce.clear().limit(n);
-                dst.setBytes(index, bounce);
-            }
-            return n;
-        } catch (NotYetConnectedException e) {
-            throw notConnected(e);
-        }
+        return SocketIo.read(socket, dst);
     }
 
     @Override
     public final long write(ByteBuf[] srcs, int count) throws IOException {
         checkWatched();
-        try {
-            IovArray iov = IOV.get();
-            iov.clear();
-            for (int i = 0; i < count && srcs[i].isDirect(); i++) {
-                if (!iov.add(srcs[i], srcs[i].readerIndex(), srcs[i].readableBytes())) {
-                    break;
-                }
-            }
-            if (iov.count() > 0) {
-                return socket.writevAddresses(iov.memoryAddress(0), iov.count());
-            }
-            // The first buffer is not in native memory: send what fits of it through the bounce buffer.
-            ByteBuf src = srcs[0];
-            ByteBuffer bounce = BOUNCE.get();
-            int length = Math.min(src.readableBytes(), bounce.capacity());
-            bounce.clear().limit(length);
-            src.getBytes(src.readerIndex(), bounce);
-            return socket.write(bounce, 0, length);
-        } catch (NotYetConnectedException e) {
-            throw notConnected(e);
-        }
+        return SocketIo.write(socket, srcs, count);
     }
 
     @Override
@@ -198,12 +133,5 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
         if (refused != null) {
             throw new IOException("the event loop refused the socket: " + refused.getMessage(), refused);
         }
-    }
-
-    /** Netty reports ENOTCONN as an unchecked exception; the SPI wants the socket's error as an IOException. */
-    private static SocketException notConnected(NotYetConnectedException e) {
-        SocketException s = new SocketException("Socket is not connected");
-        s.initCause(e);
-        return s;
     }
 }

@@ -40,8 +40,9 @@ import java.util.function.Supplier;
  * by its owner before the first request.
  *
  * <p>A subclass describes the rest through the constructor: its name, Netty's availability, I/O handler and channel
- * type, and its {@link EdgeTriggeredSocket}. Constructing a provider and asking its name, priority or availability
- * touches no native code, since every provider on the class path is instantiated and asked on every platform.
+ * type, and its socket (an {@link EdgeTriggeredSocket}, or a completion-based one). Constructing a provider and
+ * asking its name, priority or availability touches no native code, since every provider on the class path is
+ * instantiated and asked on every platform.
  */
 public abstract class UnixTransportProvider implements TransportProvider {
     private final String name;
@@ -51,7 +52,7 @@ public abstract class UnixTransportProvider implements TransportProvider {
     private final Supplier<Throwable> unavailabilityCause;
     private final Runnable loadNativeLibrary;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
-    private final BiFunction<Socket, ReadinessListener, EdgeTriggeredSocket> sockets;
+    private final BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets;
 
     /**
      * Describes the transport. Nothing here may load native code: the functions are called only when needed, and
@@ -73,7 +74,7 @@ public abstract class UnixTransportProvider implements TransportProvider {
                                     Class<? extends UnixChannel> nettyChannelType,
                                     Supplier<Throwable> unavailabilityCause, Runnable loadNativeLibrary,
                                     Supplier<IoHandlerFactory> ioHandlerFactory,
-                                    BiFunction<Socket, ReadinessListener, EdgeTriggeredSocket> sockets) {
+                                    BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets) {
         this.name = Objects.requireNonNull(name, "name");
         this.priority = priority;
         this.handleType = Objects.requireNonNull(handleType, "handleType");

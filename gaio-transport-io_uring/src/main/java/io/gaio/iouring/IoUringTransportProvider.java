@@ -1,0 +1,32 @@
+package io.gaio.iouring;
+
+import io.gaio.unix.UnixTransportProvider;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandle;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
+
+/**
+ * The Linux transport {@code io_uring}: Netty's io_uring loop ({@link IoUringIoHandler}), with each read into a
+ * request's own buffer and each write submitted to the kernel, which completes them; reads without a buffer wait
+ * for readability with a poll submission and then read into the watcher's swap buffers, so an idle connection holds
+ * no buffer. See {@link IoUringSocket}.
+ *
+ * <p>Opt-in: its priority, {@value #PRIORITY}, is below every other transport's, so a watcher uses it only when it
+ * is named ({@code -Dgaio.transport=io_uring} or {@code Watcher.builder().transport("io_uring")}). Where Netty's
+ * io_uring cannot run (not Linux, a kernel before 5.14, io_uring disabled by seccomp or
+ * {@code kernel.io_uring_disabled}), {@link #unavailabilityCause()} is Netty's reason.
+ *
+ * <p>Accepts JDK {@link java.nio.channels.SocketChannel}s and Netty {@link IoUringSocketChannel}s, through a
+ * duplicate of their descriptor: see {@link UnixTransportProvider} for what happens to them on delegation.
+ */
+public final class IoUringTransportProvider extends UnixTransportProvider {
+    /** Below nio's 0: never chosen unless named. */
+    static final int PRIORITY = -10;
+
+    /** Called by {@link java.util.ServiceLoader}; touches no native code. */
+    public IoUringTransportProvider() {
+        super("io_uring", PRIORITY, IoUringIoHandle.class, IoUringSocketChannel.class, IoUring::unavailabilityCause,
+                IoUring::ensureAvailability, IoUringIoHandler::newFactory, IoUringSocket::new);
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * The Linux transport {@code io_uring}: requests become io_uring submissions into the caller's buffers, and their
+ * completions become gaio's results; the watcher keeps its own duplicate of every delegated socket. Opt-in. See
+ * {@link io.gaio.iouring.IoUringTransportProvider}.
+ */
+package io.gaio.iouring;
