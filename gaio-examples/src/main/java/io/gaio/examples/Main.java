@@ -8,6 +8,8 @@ import java.util.Arrays;
  *   <li>{@code echo-server --port 9000 [--transport epoll|nio] [--buffer N]}: echoes every connection
  *       ({@code --buffer 0}, the default, reads into the swap buffer).</li>
  *   <li>{@code push-server --port 9000 [--transport T]}: pushes a line a second to every connection.</li>
+ *   <li>{@code relay --port 9001 --to HOST:PORT [--transport T]}: a TCP proxy that reads from one side only as fast
+ *       as the other side accepts the writes.</li>
  *   <li>{@code demo [--connections 8192] [--size 1024] [--rounds 10] [--transport T]}: an echo server on a watcher
  *       driven by a client process, with a report.</li>
  * </ul>
@@ -30,6 +32,9 @@ public final class Main {
             case "push-server":
                 PushServer.main(options);
                 break;
+            case "relay":
+                Relay.main(options);
+                break;
             case "demo":
                 Demo.main(options);
                 break;
@@ -44,7 +49,8 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: java -jar gaio-examples.jar echo-server|push-server --port PORT [--transport NAME]"
-                + " [--buffer BYTES]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
+                + " [--buffer BYTES]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
+                + " [--transport NAME]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
                 + " [--rounds R] [--transport NAME]");
     }
 }
