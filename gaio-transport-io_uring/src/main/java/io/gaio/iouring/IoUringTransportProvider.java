@@ -14,7 +14,7 @@ import io.netty.channel.uring.IoUringSocketChannel;
  *
  * <p>Opt-in: its priority, {@value #PRIORITY}, is below every other transport's, so a watcher uses it only when it
  * is named ({@code -Dgaio.transport=io_uring} or {@code Watcher.builder().transport("io_uring")}). Where Netty's
- * io_uring cannot run (not Linux, a kernel before 5.14, io_uring disabled by seccomp or
+ * io_uring cannot run (not Linux, a kernel before 5.9, io_uring disabled by seccomp or
  * {@code kernel.io_uring_disabled}), {@link #unavailabilityCause()} is Netty's reason.
  *
  * <p>Accepts JDK {@link java.nio.channels.SocketChannel}s and Netty {@link IoUringSocketChannel}s, through a
