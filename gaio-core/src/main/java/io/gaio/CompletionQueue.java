@@ -9,7 +9,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The hand-off of completions from the event loop to the thread in {@code waitIO()}.
+ * The hand-off of completions from the event loop to the thread in {@code waitIO()}, or to a
+ * {@link CompletionHandler} on the loop.
  *
  * <p>The loop {@link #stage stages} results without locking and {@link #publish publishes} them once per loop pass,
  * so the lock is taken per batch, not per completion. The consumer {@link #take takes} everything published as one
@@ -26,6 +27,10 @@ final class CompletionQueue {
     private List<OpResult> stagedView = Collections.unmodifiableList(staged);
     private ArrayList<ByteBuf> stagedChunks = new ArrayList<>();
     private ByteBuf lastStagedChunk;
+    /** The spare lists {@link #deliver} swaps with the staged ones while a handler runs. */
+    private ArrayList<OpResult> inline = new ArrayList<>();
+    private List<OpResult> inlineView = Collections.unmodifiableList(inline);
+    private ArrayList<ByteBuf> inlineChunks = new ArrayList<>();
 
     // Guarded by lock.
     private ArrayList<OpResult> published = new ArrayList<>();
@@ -88,6 +93,32 @@ final class CompletionQueue {
             notEmpty.signalAll();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Hands the staged batch to {@code handler} on the loop thread, then releases it. Completions staged while the
+     * handler runs (it may submit requests, which run at once) form the next batch. Loop thread only.
+     */
+    void deliver(CompletionHandler handler) {
+        if (staged.isEmpty()) {
+            return;
+        }
+        lastStagedChunk = null;
+        ArrayList<OpResult> batch = staged;
+        List<OpResult> batchView = stagedView;
+        ArrayList<ByteBuf> batchChunks = stagedChunks;
+        staged = inline;
+        stagedView = inlineView;
+        stagedChunks = inlineChunks;
+        try {
+            handler.onCompletions(batchView);
+        } finally {
+            releaseAll(batchChunks);
+            batch.clear();
+            inline = batch;
+            inlineView = batchView;
+            inlineChunks = batchChunks;
         }
     }
 

@@ -44,6 +44,8 @@ final class Engine {
     final ByteBuf[] iov = new ByteBuf[64];
 
     private final IoEventLoopGroup ownedGroup;
+    /** Where batches go on the loop; null when a thread collects them with {@code waitIO()}. */
+    private final CompletionHandler handler;
     private final Deadlines deadlines = new Deadlines();
     private final ConnTable conns = new ConnTable();
     private final ArrayDeque<Conn> starved = new ArrayDeque<>();
@@ -67,10 +69,11 @@ final class Engine {
     private long timerDeadline;
 
     Engine(TransportProvider transport, IoEventLoop loop, IoEventLoopGroup ownedGroup, ByteBufAllocator allocator,
-           int swapBufferSize, int maxSwapBuffers) {
+           int swapBufferSize, int maxSwapBuffers, CompletionHandler handler) {
         this.transport = transport;
         this.loop = loop;
         this.ownedGroup = ownedGroup;
+        this.handler = handler;
         this.swap = new SwapBuffers(allocator, swapBufferSize, maxSwapBuffers, this::scheduleRelief);
         this.completions = new CompletionQueue(swap);
         // Last, with every field set: the listener runs at once if the loop has already terminated.
@@ -79,10 +82,14 @@ final class Engine {
 
     // ---- any thread ----
 
-    /** Queues a request or a free for the loop. */
+    /** Queues a request or a free for the loop; on the loop thread, e.g. from a completion handler, runs it now. */
     void submit(Object command) {
         if (closed.get()) {
             throw new WatcherClosedException();
+        }
+        if (loop.inEventLoop()) {
+            dispatchNow(command);
+            return;
         }
         inbox.offer(command);
         if (closed.get() && inbox.remove(command)) {
@@ -104,6 +111,10 @@ final class Engine {
     }
 
     List<OpResult> take(long timeoutNanos) throws InterruptedException {
+        if (handler != null) {
+            throw new IllegalStateException("this watcher hands its completions to its CompletionHandler on the event "
+                    + "loop; waitIO() has nothing to return. Build the watcher without a handler to use waitIO()");
+        }
         return completions.take(timeoutNanos);
     }
 
@@ -214,6 +225,19 @@ final class Engine {
         }
     }
 
+    /**
+     * A submission made on the loop thread skips the inbox: nothing can be ahead of it from the same thread, since
+     * this thread never uses the inbox, and the request starts at once.
+     */
+    private void dispatchNow(Object command) {
+        try {
+            dispatch(command);
+        } catch (Throwable t) {
+            logUnexpected(t);
+        }
+        flushSoon();
+    }
+
     private void dispatch(Object command) {
         if (command instanceof OpResult) {
             OpResult r = (OpResult) command;
@@ -296,7 +320,15 @@ final class Engine {
 
     private void flush() {
         flushScheduled = false;
-        completions.publish();
+        if (handler == null) {
+            completions.publish();
+            return;
+        }
+        try {
+            completions.deliver(handler);
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
+        }
     }
 
     void forget(Conn conn) {

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The first request that names a connection <em>delegates</em> it to the watcher, which from then on owns the
  * socket (see the transport's documentation for what happens to the caller's object). Requests never block and may
- * come from any thread; one thread collects the results with {@link #waitIO()}:
+ * come from any thread; one thread collects the results with {@link #waitIO()} (or, built with a
+ * {@link CompletionHandler}, the event loop hands them to it):
  * <pre>{@code
  * try (Watcher w = Watcher.open()) {
  *     w.read(null, socketChannel, null);                 // null buffer: read into the swap buffer
@@ -185,6 +186,7 @@ public final class Watcher implements AutoCloseable {
      * @return the completions, at least one
      * @throws WatcherClosedException when the watcher is or becomes closed
      * @throws InterruptedException   when the thread is interrupted while waiting
+     * @throws IllegalStateException  when the watcher delivers to a {@link CompletionHandler} instead
      */
     public List<OpResult> waitIO() throws InterruptedException {
         return engine.take(-1);
@@ -197,6 +199,7 @@ public final class Watcher implements AutoCloseable {
      * @return the completions, empty when the timeout passed first
      * @throws WatcherClosedException when the watcher is or becomes closed
      * @throws InterruptedException   when the thread is interrupted while waiting
+     * @throws IllegalStateException  when the watcher delivers to a {@link CompletionHandler} instead
      */
     public List<OpResult> waitIO(Duration timeout) throws InterruptedException {
         return engine.take(Math.max(0, saturatedNanos(timeout)));
@@ -311,6 +314,7 @@ public final class Watcher implements AutoCloseable {
         private int swapBufferSize = DEFAULT_SWAP_BUFFER_SIZE;
         private int maxSwapBuffers = DEFAULT_MAX_SWAP_BUFFERS;
         private int loopCpu = -1;
+        private CompletionHandler handler;
 
         private Builder() {
         }
@@ -396,6 +400,19 @@ public final class Watcher implements AutoCloseable {
         }
 
         /**
+         * Delivers completions to {@code handler} on the watcher's event loop thread, batch by batch, instead of to a
+         * thread in {@link Watcher#waitIO()}, which then throws {@link IllegalStateException}. Saves the hand-off
+         * between threads; the handler must not block. See {@link CompletionHandler}.
+         *
+         * @param handler receives every batch
+         * @return this builder
+         */
+        public Builder completionHandler(CompletionHandler handler) {
+            this.handler = Objects.requireNonNull(handler, "handler");
+            return this;
+        }
+
+        /**
          * Creates the watcher.
          *
          * @return the new watcher, running
@@ -431,7 +448,7 @@ public final class Watcher implements AutoCloseable {
                             + provider.name() + " IoHandler>.newFactory()), or name the transport it runs");
                 }
             }
-            return new Watcher(new Engine(provider, loop, owned, allocator, swapBufferSize, maxSwapBuffers));
+            return new Watcher(new Engine(provider, loop, owned, allocator, swapBufferSize, maxSwapBuffers, handler));
         }
 
         private static void pin(IoEventLoopGroup owned, IoEventLoop loop, int cpu) {
