@@ -12,12 +12,15 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * gaio's echo server: an acceptor thread hands each connection to the watcher with its first read, and one thread
  * collects completions with {@code waitIO()} and turns each read into a write and each write into the next read.
- * The watcher's event loop is the third thread; gaio's design has no place for accepting on it.
+ * The watcher's event loop is the third thread; gaio's design has no place for accepting on it. Built with
+ * {@code onLoop}, the event loop does the echo itself through a {@link io.gaio.CompletionHandler}, and there is no
+ * {@code waitIO()} thread.
  *
  * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
  * released when it completes, so an idle connection holds no buffer at all. With {@code bufferSize > 0} every
@@ -35,11 +38,13 @@ public final class EchoServer implements AutoCloseable {
     /** Connections handed to the watcher and not yet freed. */
     private final AtomicInteger open = new AtomicInteger();
     private final Thread acceptor = daemon(this::acceptLoop, "gaio-echo-acceptor");
-    private final Thread echoer = daemon(this::echoLoop, "gaio-echo-waitio");
+    /** The {@code waitIO()} thread; null when the watcher's event loop runs the echo through a handler. */
+    private final Thread echoer;
+    private final CountDownLatch closed = new CountDownLatch(1);
     private volatile ServerSocketChannel listener;
 
     /**
-     * A server on {@code watcher}, which it closes when it is closed.
+     * A server on {@code watcher}, which it closes when it is closed; a thread collects with {@code waitIO()}.
      *
      * @param watcher    the watcher for every connection
      * @param bufferSize 0 to read into the swap buffer, else the size of each connection's own buffer
@@ -47,17 +52,35 @@ public final class EchoServer implements AutoCloseable {
     public EchoServer(Watcher watcher, int bufferSize) {
         this.watcher = watcher;
         this.bufferSize = bufferSize;
+        this.echoer = daemon(this::echoLoop, "gaio-echo-waitio");
+    }
+
+    /**
+     * A server on a watcher built from {@code builder}, collecting either with a {@code waitIO()} thread or, with
+     * {@code onLoop}, through a {@link io.gaio.CompletionHandler} on the watcher's event loop (no second thread).
+     *
+     * @param builder    the watcher to build, transport and all
+     * @param bufferSize 0 to read into the swap buffer, else the size of each connection's own buffer
+     * @param onLoop     echo on the event loop instead of a {@code waitIO()} thread
+     */
+    public EchoServer(Watcher.Builder builder, int bufferSize, boolean onLoop) {
+        this.bufferSize = bufferSize;
+        // The handler runs only once connections were handed over, after the watcher field is set.
+        this.watcher = onLoop ? builder.completionHandler(batch -> batch.forEach(this::echo)).build() : builder.build();
+        this.echoer = onLoop ? null : daemon(this::echoLoop, "gaio-echo-waitio");
     }
 
     static void main(Options options) throws Exception {
-        Watcher watcher = options.newWatcher();
         int bufferSize = options.intValue("buffer", 0);
-        EchoServer server = new EchoServer(watcher, bufferSize);
+        boolean onLoop = options.value("collect", "waitio").equals("loop");
+        EchoServer server = new EchoServer(options.newWatcherBuilder(), bufferSize, onLoop);
+        Watcher watcher = server.watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         InetSocketAddress address = server.start(
                 new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)));
         System.out.println("echo server listening on " + address + " (transport " + watcher.transport()
-                + ", " + (bufferSize == 0 ? "swap-buffer reads" : bufferSize + "-byte buffers") + ")");
+                + ", " + (bufferSize == 0 ? "swap-buffer reads" : bufferSize + "-byte buffers")
+                + (onLoop ? ", echoing on the event loop" : ", echoing on a waitIO() thread") + ")");
         server.join();
     }
 
@@ -71,7 +94,9 @@ public final class EchoServer implements AutoCloseable {
     public InetSocketAddress start(InetSocketAddress address) throws IOException {
         listener = ServerSocketChannel.open().bind(address, BACKLOG);
         acceptor.start();
-        echoer.start();
+        if (echoer != null) {
+            echoer.start();
+        }
         return (InetSocketAddress) listener.getLocalAddress();
     }
 
@@ -101,7 +126,7 @@ public final class EchoServer implements AutoCloseable {
      * @throws InterruptedException when the waiting thread is interrupted
      */
     public void join() throws InterruptedException {
-        echoer.join();
+        closed.await();
     }
 
     private void acceptLoop() {
@@ -124,28 +149,33 @@ public final class EchoServer implements AutoCloseable {
         try {
             while (true) {
                 for (OpResult res : watcher.waitIO()) {
-                    if (!res.isSuccess()) {
-                        // EOF or an error: drop the connection and its buffer.
-                        watcher.free(res.connection());
-                        open.decrementAndGet();
-                        if (res.buffer() != null && !res.isSwapBuffer()) {
-                            // This connection's own buffer, or a retained swap slice whose write failed.
-                            res.buffer().release();
-                        }
-                    } else if (res.operation() == Operation.READ) {
-                        // A swap slice is valid until the next waitIO(): retain it until its write completes.
-                        ByteBuf data = res.isSwapBuffer() ? res.buffer().retain() : res.buffer();
-                        watcher.write(null, res.connection(), data);
-                    } else if (bufferSize == 0) {
-                        res.buffer().release();
-                        watcher.read(null, res.connection(), null);
-                    } else {
-                        watcher.read(null, res.connection(), res.buffer().clear());
-                    }
+                    echo(res);
                 }
             }
         } catch (WatcherClosedException | InterruptedException stopped) {
             // close() was called.
+        }
+    }
+
+    /** Turns a read into a write and a write into the next read; ends a connection that failed. */
+    private void echo(OpResult res) {
+        if (!res.isSuccess()) {
+            // EOF or an error: drop the connection and its buffer.
+            watcher.free(res.connection());
+            open.decrementAndGet();
+            if (res.buffer() != null && !res.isSwapBuffer()) {
+                // This connection's own buffer, or a retained swap slice whose write failed.
+                res.buffer().release();
+            }
+        } else if (res.operation() == Operation.READ) {
+            // A swap slice is valid until the next waitIO() (or the handler's return): retain it for the write.
+            ByteBuf data = res.isSwapBuffer() ? res.buffer().retain() : res.buffer();
+            watcher.write(null, res.connection(), data);
+        } else if (bufferSize == 0) {
+            res.buffer().release();
+            watcher.read(null, res.connection(), null);
+        } else {
+            watcher.read(null, res.connection(), res.buffer().clear());
         }
     }
 
@@ -158,6 +188,7 @@ public final class EchoServer implements AutoCloseable {
     public void close() {
         stopAccepting();
         watcher.close();
+        closed.countDown();
     }
 
     static Thread daemon(Runnable body, String name) {

@@ -5,8 +5,9 @@ import java.util.Arrays;
 /**
  * Runs one of gaio's examples: {@code java -jar gaio-examples.jar COMMAND [options]}.
  * <ul>
- *   <li>{@code echo-server --port 9000 [--transport epoll|nio] [--buffer N]}: echoes every connection
- *       ({@code --buffer 0}, the default, reads into the swap buffer).</li>
+ *   <li>{@code echo-server --port 9000 [--transport epoll|nio|io_uring] [--buffer N] [--collect waitio|loop]}:
+ *       echoes every connection ({@code --buffer 0}, the default, reads into the swap buffer; {@code --collect loop}
+ *       echoes on the event loop through a completion handler instead of a {@code waitIO()} thread).</li>
  *   <li>{@code push-server --port 9000 [--transport T]}: pushes a line a second to every connection.</li>
  *   <li>{@code relay --port 9001 --to HOST:PORT [--transport T]}: a TCP proxy that reads from one side only as fast
  *       as the other side accepts the writes.</li>
@@ -49,7 +50,7 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: java -jar gaio-examples.jar echo-server|push-server --port PORT [--transport NAME]"
-                + " [--buffer BYTES]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
+                + " [--buffer BYTES] [--collect waitio|loop]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
                 + " [--transport NAME]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
                 + " [--rounds R] [--transport NAME]");
     }

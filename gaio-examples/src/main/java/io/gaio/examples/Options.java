@@ -34,7 +34,12 @@ final class Options {
 
     /** A watcher on {@code --transport}, else on {@code -Dgaio.transport}, else on the best available transport. */
     Watcher newWatcher() {
+        return newWatcherBuilder().build();
+    }
+
+    /** {@link #newWatcher()}'s builder, for more settings. */
+    Watcher.Builder newWatcherBuilder() {
         String transport = values.get("transport");
-        return transport == null ? Watcher.open() : Watcher.builder().transport(transport).build();
+        return transport == null ? Watcher.builder() : Watcher.builder().transport(transport);
     }
 }

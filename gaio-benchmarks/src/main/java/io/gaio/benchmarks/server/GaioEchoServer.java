@@ -9,7 +9,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * gaio's echo server, the one of gaio-examples ({@link io.gaio.examples.EchoServer}: an acceptor thread, a
  * {@code waitIO()} thread turning each read into a write and each write into the next read, and the watcher's event
- * loop), on its own watcher, with a close that lets the connections end first.
+ * loop; or, on the loop, a completion handler doing the same), on its own watcher, with a close that lets the
+ * connections end first.
  *
  * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
  * released when it completes, so an idle connection holds no buffer. With {@code bufferSize > 0} every connection
@@ -26,9 +27,10 @@ public final class GaioEchoServer implements EchoServer {
      *
      * @param transport  the gaio transport, e.g. {@code epoll} or {@code nio}
      * @param bufferSize 0 to read into the swap buffer, else the size of each connection's own buffer
+     * @param onLoop     echo on the event loop through a completion handler instead of a {@code waitIO()} thread
      */
-    public GaioEchoServer(String transport, int bufferSize) {
-        this.server = new io.gaio.examples.EchoServer(Watcher.builder().transport(transport).build(), bufferSize);
+    public GaioEchoServer(String transport, int bufferSize, boolean onLoop) {
+        this.server = new io.gaio.examples.EchoServer(Watcher.builder().transport(transport), bufferSize, onLoop);
     }
 
     @Override

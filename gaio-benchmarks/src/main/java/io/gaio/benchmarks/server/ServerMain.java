@@ -59,7 +59,8 @@ public final class ServerMain {
         switch (kind) {
             case "gaio":
                 return new GaioEchoServer(options.getOrDefault("transport", "epoll"),
-                        Integer.parseInt(options.getOrDefault("buffer", "0")));
+                        Integer.parseInt(options.getOrDefault("buffer", "0")),
+                        options.getOrDefault("collect", "waitio").equals("loop"));
             case "netty":
                 return new NettyEchoServer();
             case "vthreads":

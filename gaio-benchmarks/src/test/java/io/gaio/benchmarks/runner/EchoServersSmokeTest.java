@@ -39,19 +39,37 @@ class EchoServersSmokeTest {
 
     @Test
     void gaioNioSwapBuffer() throws Exception {
-        drive(() -> new GaioEchoServer("nio", 0));
+        drive(() -> new GaioEchoServer("nio", 0, false));
     }
 
     @Test
     void gaioEpollSwapBuffer() throws Exception {
         assumeEpoll();
-        drive(() -> new GaioEchoServer("epoll", 0));
+        drive(() -> new GaioEchoServer("epoll", 0, false));
     }
 
     @Test
     void gaioEpollConnectionBuffers() throws Exception {
         assumeEpoll();
-        drive(() -> new GaioEchoServer("epoll", 4096));
+        drive(() -> new GaioEchoServer("epoll", 4096, false));
+    }
+
+    @Test
+    void gaioEpollOnLoop() throws Exception {
+        assumeEpoll();
+        drive(() -> new GaioEchoServer("epoll", 0, true));
+    }
+
+    @Test
+    void gaioIoUringSwapBuffer() throws Exception {
+        assumeIoUring();
+        drive(() -> new GaioEchoServer("io_uring", 0, false));
+    }
+
+    @Test
+    void gaioIoUringConnectionBuffers() throws Exception {
+        assumeIoUring();
+        drive(() -> new GaioEchoServer("io_uring", 4096, false));
     }
 
     @Test
@@ -67,7 +85,7 @@ class EchoServersSmokeTest {
 
     @Test
     void idleStepsAreReported() throws Exception {
-        try (EchoServer server = new GaioEchoServer("nio", 0)) {
+        try (EchoServer server = new GaioEchoServer("nio", 0, false)) {
             int port = server.start(new InetSocketAddress("127.0.0.1", 0)).getPort();
             int[] steps = new int[2];
             int[] n = {0};
@@ -113,6 +131,11 @@ class EchoServersSmokeTest {
     private static void assumeEpoll() {
         assumeTrue(Transports.list().stream().anyMatch(t -> t.name().equals("epoll") && t.isAvailable()),
                 "the epoll transport cannot run here");
+    }
+
+    private static void assumeIoUring() {
+        assumeTrue(Transports.list().stream().anyMatch(t -> t.name().equals("io_uring") && t.isAvailable()),
+                () -> "the io_uring transport cannot run here: " + Transports.list());
     }
 
     private static boolean onPath(String program) {
