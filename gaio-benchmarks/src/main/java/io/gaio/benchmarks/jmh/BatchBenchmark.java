@@ -36,7 +36,7 @@ public class BatchBenchmark {
     public static final int PAIRS = 1000;
 
     /** The gaio transport. */
-    @Param({"epoll", "nio"})
+    @Param({"epoll", "io_uring", "nio"})
     public String transport;
 
     /** {@code swap}: reads without a buffer, into the swap buffer; {@code caller}: reads into caller buffers. */

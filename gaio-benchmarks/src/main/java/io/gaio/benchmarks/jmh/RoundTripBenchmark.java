@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
     "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"})
 public class RoundTripBenchmark {
     /** The gaio transport. */
-    @Param({"epoll", "nio"})
+    @Param({"epoll", "io_uring", "nio"})
     public String transport;
 
     /** {@code swap}: reads without a buffer, into the swap buffer; {@code caller}: reads into a caller buffer. */
