@@ -12,6 +12,7 @@ import io.netty.buffer.ByteBuf;
 import java.net.StandardSocketOptions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -53,16 +54,23 @@ class FreeTest extends TransportTestBase {
         }
     }
 
-    /** A write stuck on a peer that does not read completes with the error and the bytes it got out. */
+    /**
+     * A write stuck on a peer that does not read completes with the error and the bytes it got out; a read waiting in
+     * its own buffer completes with the error and its buffer untouched (on io_uring both were lent to the kernel).
+     */
     @Test
     void freeCompletesPendingWrite() throws Exception {
         int total = 16 * 1024 * 1024;
         ByteBuf big = directBuffer(total).writeZero(total);
+        ByteBuf read = directBuffer(4096);
+        byte[] untouched = new byte[read.capacity()];
+        Arrays.fill(untouched, (byte) 0xEE);
+        read.setBytes(0, untouched);
         try (Loopback lb = Loopback.open();
              Loopback.Pair p = lb.connect(ch -> ch.setOption(StandardSocketOptions.SO_RCVBUF, 16 * 1024));
              Watcher w = newWatcher()) {
             w.write("big", p.server, big);
-            w.read("read", p.server, null);
+            w.read("read", p.server, read);
             assertNoCompletion(w, Duration.ofMillis(200));
             w.free(p.server);
             List<OpResult> results = awaitResults(w, 2);
@@ -75,8 +83,12 @@ class FreeTest extends TransportTestBase {
                 }
             }
             assertNoCompletion(w, Duration.ofMillis(200));
+            assertEquals(0, read.writerIndex(), "the freed read's writer index");
+            byte[] after = new byte[read.capacity()];
+            read.getBytes(0, after);
+            assertArrayEquals(untouched, after, "nothing wrote into the freed read's buffer");
         } finally {
-            big.release();
+            releaseQuietly(big, read);
         }
     }
 
