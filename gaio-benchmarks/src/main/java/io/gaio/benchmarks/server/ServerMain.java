@@ -38,7 +38,7 @@ public final class ServerMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: ServerMain gaio|netty|vthreads|jdk-async [--port P] [--host H] "
-                    + "[--transport epoll|nio] [--buffer BYTES]");
+                    + "[--transport epoll|nio|io_uring] [--buffer BYTES] [--collect waitio|loop]");
             System.exit(2);
         }
         Map<String, String> options = options(Arrays.asList(args).subList(1, args.length));
