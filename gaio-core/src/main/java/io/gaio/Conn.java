@@ -298,6 +298,11 @@ final class Conn implements ReadinessListener {
             if (n != TransportSocket.IN_FLIGHT) {
                 lentRead = null;
                 reads.poll();
+                if (n > 0) {
+                    // Bytes that came before the cancellation are in the caller's buffer: say so.
+                    r.buffer.writerIndex(r.buffer.writerIndex() + n);
+                    r.size += n;
+                }
                 end(r);
             }
         }
@@ -317,9 +322,11 @@ final class Conn implements ReadinessListener {
             }
             if (n != TransportSocket.IN_FLIGHT) {
                 lentWrites = 0;
-                for (OpResult w; (w = writes.poll()) != null; ) {
-                    end(w);
+                if (n > 0 && closeReason != null) {
+                    // What the last operation got out counts: writes it finished succeed, the rest report their part.
+                    advanceWrites(n);
                 }
+                drainWith(writes);
             }
         }
     }
