@@ -61,7 +61,8 @@ public abstract class UnixTransportProvider implements TransportProvider {
      * @param name                the transport's name
      * @param priority            its preference when no transport is named
      * @param handleType          the Netty handle type its sockets implement
-     * @param nettyChannelType    the Netty socket channel type of the same transport, which it takes over
+     * @param nettyChannelType    the Netty socket channel type of the same transport, which it takes over, or
+     *                            {@code null} when it takes JDK channels only
      * @param unavailabilityCause Netty's reason why the transport cannot run here, or {@code null}, e.g.
      *                            {@code Epoll::unavailabilityCause}
      * @param loadNativeLibrary   loads the transport's native library, which also carries the unix-common natives
@@ -78,7 +79,7 @@ public abstract class UnixTransportProvider implements TransportProvider {
         this.name = Objects.requireNonNull(name, "name");
         this.priority = priority;
         this.handleType = Objects.requireNonNull(handleType, "handleType");
-        this.nettyChannelType = Objects.requireNonNull(nettyChannelType, "nettyChannelType");
+        this.nettyChannelType = nettyChannelType;
         this.unavailabilityCause = Objects.requireNonNull(unavailabilityCause, "unavailabilityCause");
         this.loadNativeLibrary = Objects.requireNonNull(loadNativeLibrary, "loadNativeLibrary");
         this.ioHandlerFactory = Objects.requireNonNull(ioHandlerFactory, "ioHandlerFactory");
@@ -123,12 +124,14 @@ public abstract class UnixTransportProvider implements TransportProvider {
 
     @Override
     public boolean supports(Object connection) {
-        return connection instanceof SocketChannel || nettyChannelType.isInstance(connection);
+        return connection instanceof SocketChannel
+                || nettyChannelType != null && nettyChannelType.isInstance(connection);
     }
 
     @Override
     public String supportedTypes() {
-        return "a java.nio.channels.SocketChannel or an " + nettyChannelType.getName();
+        return nettyChannelType == null ? "a java.nio.channels.SocketChannel"
+                : "a java.nio.channels.SocketChannel or an " + nettyChannelType.getName();
     }
 
     @Override
