@@ -161,27 +161,17 @@ final class Conn implements ReadinessListener {
 
     /** Writes while writes are pending and the socket accepts bytes; queued writes go out together. */
     void pumpWrites() {
-        ByteBuf[] iov = engine.iov;
         while (!writes.isEmpty()) {
             // Collecting a lent write passes exactly the writes lent.
-            int limit = lentWrites > 0 ? lentWrites : iov.length;
-            int count = 0;
-            for (OpResult w : writes) {
-                if (count == limit) {
-                    break;
-                }
-                iov[count++] = w.buffer;
-            }
+            int count = lentWrites > 0 ? lentWrites : Math.min(writes.size(), engine.iov.length);
             boolean wasLent = lentWrites > 0;
             long n;
             try {
-                n = socket.write(iov, count);
+                n = writeFirst(count);
             } catch (IOException | RuntimeException e) {
                 lentWrites = 0;
                 engine.complete(writes.poll(), e);
                 continue;
-            } finally {
-                Arrays.fill(iov, 0, count, null);
             }
             if (n == TransportSocket.IN_FLIGHT) {
                 lentWrites = count;
@@ -195,6 +185,20 @@ final class Conn implements ReadinessListener {
             if (wasLent) {
                 endAborted(writes);
             }
+        }
+    }
+
+    /** Writes the first {@code count} queued writes, gathered through the engine's scratch array. */
+    private long writeFirst(int count) throws IOException {
+        ByteBuf[] iov = engine.iov;
+        Iterator<OpResult> queued = writes.iterator();
+        for (int i = 0; i < count; i++) {
+            iov[i] = queued.next().buffer;
+        }
+        try {
+            return socket.write(iov, count);
+        } finally {
+            Arrays.fill(iov, 0, count, null);
         }
     }
 
@@ -307,18 +311,11 @@ final class Conn implements ReadinessListener {
             }
         }
         if (lentWrites > 0) {
-            ByteBuf[] iov = engine.iov;
-            int count = 0;
-            for (OpResult w : writes) {
-                iov[count++] = w.buffer;
-            }
             long n;
             try {
-                n = socket.write(iov, count);
+                n = writeFirst(lentWrites);
             } catch (IOException | RuntimeException e) {
                 n = 0;
-            } finally {
-                Arrays.fill(iov, 0, count, null);
             }
             if (n != TransportSocket.IN_FLIGHT) {
                 lentWrites = 0;
