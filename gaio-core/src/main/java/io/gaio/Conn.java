@@ -7,14 +7,16 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
+import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
 
 /**
- * One delegated connection: its socket, its pending reads and writes (each direction FIFO, the two independent),
- * and the drain loops that move bytes until the socket would block. Loop thread only, except {@link #closed},
- * which the {@link Cleaner} thread reads.
+ * One connection, delegated or the watcher's own: its socket, its pending reads and writes (each direction FIFO, the
+ * two independent; a {@code shutdownOutput} waits in the write queue behind the writes before it), and the drain
+ * loops that move bytes until the socket would block. A connection being connected holds its requests until the
+ * connect completes. Loop thread only, except {@link #closed}, which other threads read.
  *
  * <p>With a completion-based transport the head read's buffer, or the first few writes, can be lent to the
  * transport ({@link TransportSocket#IN_FLIGHT}). Lent requests stay queued until the transport gives them back: a
@@ -27,10 +29,17 @@ final class Conn implements ReadinessListener {
     private static final int WANT_WRITE = 2;
 
     final Engine engine;
-    /** The caller's connection object, held weakly so that dropping it lets the Cleaner free this connection. */
+    /**
+     * The caller's connection object, held weakly so that dropping it lets the Cleaner free this connection; null for
+     * a connection the watcher owns from the start, whose {@link Connection} points here instead.
+     */
     final WeakReference<Object> owner;
     final int identityHash;
+    /** The next delegated connection in the {@link ConnTable} bucket. */
     Conn nextInBucket;
+    /** The neighbours of a connection the watcher owns, in the engine's {@link ConnList}. */
+    Conn prevOwned;
+    Conn nextOwned;
     TransportSocket socket;
     Cleaner.Cleanable cleanable;
     volatile boolean closed;
@@ -46,28 +55,97 @@ final class Conn implements ReadinessListener {
     private int lentWrites;
     /** Why lent requests end once returned after {@link #close}; null drops them (a closing watcher). */
     private Throwable closeReason;
+    /** The connect request while the connection is being established, else null. */
+    private OpResult connecting;
+    /** Whether a {@code shutdownOutput} went through: later writes fail. */
+    private boolean outputShut;
 
+    /**
+     * @param engine     the watcher's engine
+     * @param connection the caller's object of a delegated connection, or {@code null} for one the watcher owns
+     */
     Conn(Engine engine, Object connection) {
         this.engine = engine;
-        this.owner = new WeakReference<>(connection);
+        this.owner = connection == null ? null : new WeakReference<>(connection);
         this.identityHash = System.identityHashCode(connection);
     }
 
-    /** Queues a request; the first one in its direction is tried at once. */
+    /** Queues a request; the first one in its direction is tried at once, or once the connection is established. */
     void enqueue(OpResult r) {
         r.owner = this;
-        if (r.operation == Operation.READ) {
-            reads.add(r);
-            if (reads.size() == 1) {
+        boolean read = r.operation == Operation.READ;
+        ArrayDeque<OpResult> queue = read ? reads : writes;
+        queue.add(r);
+        if (socket == null || connecting != null) {
+            return;
+        }
+        if (queue.size() == 1) {
+            if (read) {
                 pumpReads();
-            }
-        } else {
-            writes.add(r);
-            if (writes.size() == 1) {
+            } else {
                 pumpWrites();
             }
         }
         updateInterest();
+    }
+
+    /** Whether the connection has a connected socket: delegated, accepted, or connected by a finished connect. */
+    boolean isEstablished() {
+        return socket != null && connecting == null;
+    }
+
+    /** Starts connecting a socket the engine created and registered; {@code r} completes when it is done. */
+    void connect(OpResult r, InetSocketAddress remote) {
+        r.owner = this;
+        connecting = r;
+        boolean connected;
+        try {
+            connected = socket.connect(remote);
+        } catch (IOException | RuntimeException e) {
+            failConnect(e);
+            return;
+        }
+        if (connected) {
+            established();
+        } else {
+            updateInterest();
+        }
+    }
+
+    /** After readiness: whether the connect under way is done, and if so, what came of it. */
+    private void finishConnect() {
+        boolean connected;
+        try {
+            connected = socket.finishConnect();
+        } catch (IOException | RuntimeException e) {
+            failConnect(e);
+            return;
+        }
+        if (connected) {
+            established();
+        }
+    }
+
+    private void established() {
+        OpResult r = connecting;
+        connecting = null;
+        // A level-triggered transport watched for the connect: whatever the requests want now must be asked anew.
+        interest = -1;
+        engine.complete(r, null);
+        pumpReads();
+        if (!closed) {
+            pumpWrites();
+        }
+        if (!closed) {
+            updateInterest();
+        }
+    }
+
+    private void failConnect(Throwable error) {
+        OpResult r = connecting;
+        connecting = null;
+        engine.complete(r, error);
+        close(new ConnectionClosedException("the connect failed: " + error, error));
     }
 
     @Override
@@ -76,6 +154,11 @@ final class Conn implements ReadinessListener {
         try {
             if (closed) {
                 collectAfterClose();
+                engine.flushSoon();
+                return;
+            }
+            if (connecting != null) {
+                finishConnect();
                 engine.flushSoon();
                 return;
             }
@@ -159,12 +242,19 @@ final class Conn implements ReadinessListener {
         }
     }
 
-    /** Writes while writes are pending and the socket accepts bytes; queued writes go out together. */
+    /**
+     * Writes while writes are pending and the socket accepts bytes; queued writes go out together, up to a
+     * {@code shutdownOutput}, which goes through once every write before it has.
+     */
     void pumpWrites() {
         while (!writes.isEmpty()) {
-            // Collecting a lent write passes exactly the writes lent.
-            int count = lentWrites > 0 ? lentWrites : Math.min(writes.size(), engine.iov.length);
             boolean wasLent = lentWrites > 0;
+            if (!wasLent && (outputShut || writes.peek().operation == Operation.SHUTDOWN_OUTPUT)) {
+                shutDownOutput(writes.poll());
+                continue;
+            }
+            // Collecting a lent write passes exactly the writes lent.
+            int count = wasLent ? lentWrites : gatherable();
             long n;
             try {
                 n = writeFirst(count);
@@ -185,6 +275,32 @@ final class Conn implements ReadinessListener {
             if (wasLent) {
                 endAborted(writes);
             }
+        }
+    }
+
+    /** How many writes from the head can go out in one gathering write: up to the first {@code shutdownOutput}. */
+    private int gatherable() {
+        int max = Math.min(writes.size(), engine.iov.length);
+        int n = 0;
+        for (Iterator<OpResult> it = writes.iterator(); n < max && it.next().operation == Operation.WRITE; ) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Sends the end of the stream for a {@code shutdownOutput} request; a write behind one fails. */
+    private void shutDownOutput(OpResult r) {
+        if (r.operation == Operation.WRITE) {
+            engine.complete(r, new IOException("the connection's output was shut down by an earlier "
+                    + "shutdownOutput(); it takes reads only"));
+            return;
+        }
+        try {
+            socket.shutdownOutput();
+            outputShut = true;
+            engine.complete(r, null);
+        } catch (IOException | RuntimeException e) {
+            engine.complete(r, e);
         }
     }
 
@@ -229,6 +345,10 @@ final class Conn implements ReadinessListener {
 
     /** Ends a request whose deadline passed; one the transport holds ends when it comes back. */
     void expire(OpResult r) {
+        if (r == connecting) {
+            failConnect(new DeadlineExceededException("the connect did not complete within its timeout"));
+            return;
+        }
         DeadlineExceededException e = new DeadlineExceededException("the " + r.operation.name().toLowerCase()
                 + " deadline passed after " + r.size + " bytes; submit again with a later deadline to go on");
         boolean read = r.operation == Operation.READ;
@@ -268,10 +388,16 @@ final class Conn implements ReadinessListener {
         closed = true;
         closeReason = reason;
         engine.forget(this);
-        try {
-            socket.close();
-        } catch (IOException | RuntimeException e) {
-            engine.logUnexpected(e);
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException | RuntimeException e) {
+                engine.logUnexpected(e);
+            }
+        }
+        if (connecting != null) {
+            end(connecting);
+            connecting = null;
         }
         OpResult lent = lentRead != null ? reads.poll() : null;
         drainWith(reads);
@@ -348,7 +474,8 @@ final class Conn implements ReadinessListener {
     }
 
     private void updateInterest() {
-        int want = (!reads.isEmpty() && !starved ? WANT_READ : 0) | (!writes.isEmpty() ? WANT_WRITE : 0);
+        int want = connecting != null ? WANT_WRITE
+                : (!reads.isEmpty() && !starved ? WANT_READ : 0) | (!writes.isEmpty() ? WANT_WRITE : 0);
         if (want != interest) {
             interest = want;
             socket.interest((want & WANT_READ) != 0, (want & WANT_WRITE) != 0);

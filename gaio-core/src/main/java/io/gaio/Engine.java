@@ -1,5 +1,6 @@
 package io.gaio;
 
+import io.gaio.spi.TransportListener;
 import io.gaio.spi.TransportProvider;
 import io.gaio.spi.TransportSocket;
 import io.netty.buffer.ByteBuf;
@@ -12,9 +13,14 @@ import io.netty.util.concurrent.FutureListener;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
+import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -47,7 +53,11 @@ final class Engine {
     /** Where batches go on the loop; null when a thread collects them with {@code waitIO()}. */
     private final CompletionHandler handler;
     private final Deadlines deadlines = new Deadlines();
+    /** Delegated connections, by their caller's object. */
     private final ConnTable conns = new ConnTable();
+    /** Connections the watcher owns from the start: accepted or connected. */
+    private final ConnList owned = new ConnList();
+    private final List<Acceptor> acceptors = new ArrayList<>();
     private final ArrayDeque<Conn> starved = new ArrayDeque<>();
     private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
@@ -122,6 +132,129 @@ final class Engine {
         return closed.get();
     }
 
+    /**
+     * A connection the watcher owns, for a connect about to be submitted or an accept completing: the engine's
+     * state and the caller's handle, which the Cleaner watches.
+     */
+    Connection newConnection(Conn conn, InetSocketAddress remote) {
+        Connection c = new Connection(conn, remote);
+        conn.cleanable = CLEANER.register(c, new CollectedConnection(this, conn));
+        return c;
+    }
+
+    /** Opens a listening socket and registers it with the event loop; the caller's thread waits for that. */
+    Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
+        if (closed.get()) {
+            throw new WatcherClosedException();
+        }
+        Acceptor acceptor = new Acceptor(this, options);
+        acceptor.socket = transport.listen(address, options.backlog, options.reuseAddress, options.reusePort,
+                acceptor);
+        try {
+            onLoop(() -> {
+                if (closed.get()) {
+                    throw new WatcherClosedException();
+                }
+                Future<IoRegistration> registered = loop.register(acceptor.socket);
+                if (!registered.isSuccess()) {
+                    throw new IOException("the event loop refused the listening socket: " + registered.cause(),
+                            registered.cause());
+                }
+                acceptor.socket.attach(registered.getNow());
+                acceptors.add(acceptor);
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            acceptor.socket.close();
+            throw e;
+        }
+        return new Listener(acceptor);
+    }
+
+    /** Closes a listener on the loop, completing its pending accepts, and waits for that. */
+    void closeListener(Acceptor acceptor) {
+        if (acceptor.closed || closed.get()) {
+            return;
+        }
+        try {
+            onLoop(() -> {
+                if (acceptors.remove(acceptor)) {
+                    acceptor.close(acceptor.closedError());
+                    flushSoon();
+                }
+                return null;
+            });
+        } catch (IOException loopGone) {
+            // The loop shut down, and closed the watcher with the listener.
+        }
+    }
+
+    /** A connection's local or remote address, asked on the loop; null when closed or not connected. */
+    InetSocketAddress addressOf(Conn conn, boolean local) {
+        try {
+            return onLoop(() -> conn.closed || conn.socket == null ? null
+                    : local ? conn.socket.localAddress() : conn.socket.remoteAddress());
+        } catch (IOException closedMeanwhile) {
+            return null;
+        }
+    }
+
+    <T> T getOption(Conn conn, SocketOption<T> option) throws IOException {
+        return onLoop(() -> established(conn).getOption(option));
+    }
+
+    <T> void setOption(Conn conn, SocketOption<T> option, T value) throws IOException {
+        onLoop(() -> {
+            established(conn).setOption(option, value);
+            return null;
+        });
+    }
+
+    private static TransportSocket established(Conn conn) throws IOException {
+        if (conn.closed) {
+            throw new ClosedChannelException();
+        }
+        if (!conn.isEstablished()) {
+            throw new IOException("the connection is not established yet: set options before the connect with "
+                    + "ConnectOptions.option, or once its CONNECT completed");
+        }
+        return conn.socket;
+    }
+
+    /** Runs {@code task} on the event loop and waits for it; on the loop thread, runs it now. */
+    private <T> T onLoop(Callable<T> task) throws IOException {
+        if (loop.inEventLoop()) {
+            return call(task);
+        }
+        Future<T> done;
+        try {
+            done = loop.submit(() -> call(task)).awaitUninterruptibly();
+        } catch (RejectedExecutionException e) {
+            throw new ClosedChannelException();
+        }
+        if (done.isSuccess()) {
+            return done.getNow();
+        }
+        Throwable cause = done.cause();
+        if (cause instanceof IOException) {
+            throw (IOException) cause;
+        }
+        if (cause instanceof RuntimeException) {
+            throw (RuntimeException) cause;
+        }
+        throw new IOException(cause);
+    }
+
+    private static <T> T call(Callable<T> task) throws IOException {
+        try {
+            return task.call();
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
     /** Closes every socket, drops pending requests and stops an owned event loop; returns when that is done. */
     void close() {
         if (closed.compareAndSet(false, true)) {
@@ -192,6 +325,19 @@ final class Engine {
         }
     }
 
+    /** A {@code connect} on its way to the loop; {@link #result} is the request that completes. */
+    static final class ConnectRequest {
+        final OpResult result;
+        final InetSocketAddress remote;
+        final ConnectOptions options;
+
+        ConnectRequest(OpResult result, InetSocketAddress remote, ConnectOptions options) {
+            this.result = result;
+            this.remote = remote;
+            this.options = options;
+        }
+    }
+
     // ---- loop thread ----
 
     private void drainInbox() {
@@ -241,20 +387,24 @@ final class Engine {
     private void dispatch(Object command) {
         if (command instanceof OpResult) {
             OpResult r = (OpResult) command;
-            Conn conn = conns.get(r.connection);
+            if (r.operation == Operation.ACCEPT) {
+                r.listener.acceptor.enqueue(r);
+                return;
+            }
+            Conn conn = connectionOf(r);
             if (conn == null) {
-                conn = delegate(r);
-                if (conn == null) {
-                    return;
-                }
+                return;
             }
             if (r.hasDeadline) {
                 deadlines.add(r);
                 armTimer(r.deadlineNanos);
             }
             conn.enqueue(r);
+        } else if (command instanceof ConnectRequest) {
+            connect((ConnectRequest) command);
         } else if (command instanceof FreeRequest) {
-            Conn conn = conns.get(((FreeRequest) command).connection);
+            Object connection = ((FreeRequest) command).connection;
+            Conn conn = connection instanceof Connection ? ((Connection) connection).state : conns.get(connection);
             if (conn != null) {
                 conn.close(new ConnectionClosedException("the connection was freed with Watcher.free()"));
             }
@@ -262,6 +412,81 @@ final class Engine {
             ((Conn) command).close(new ConnectionClosedException(
                     "the connection object was garbage collected without Watcher.free(); gaio closed its socket"));
         }
+    }
+
+    /** The connection a request names, delegated now if this is its first request; null when it has ended. */
+    private Conn connectionOf(OpResult r) {
+        if (r.connection instanceof Connection) {
+            Conn conn = ((Connection) r.connection).state;
+            if (conn.closed) {
+                complete(r, new ConnectionClosedException("the connection is closed (freed, its connect failed, or "
+                        + "collected); submit requests on an open connection"));
+                return null;
+            }
+            return conn;
+        }
+        Conn conn = conns.get(r.connection);
+        return conn != null ? conn : delegate(r);
+    }
+
+    /** Creates, configures and registers the socket of a {@code connect}, then starts connecting. */
+    private void connect(ConnectRequest c) {
+        OpResult r = c.result;
+        Conn conn = ((Connection) r.connection).state;
+        if (conn.closed) {
+            // Freed before the connect reached the loop.
+            complete(r, new ConnectionClosedException("the connection was freed before its connect started"));
+            return;
+        }
+        IOException failed = null;
+        try {
+            conn.socket = transport.newSocket(c.remote, conn);
+            c.options.options.applyTo(conn.socket);
+            if (c.options.localAddress != null) {
+                conn.socket.bind(c.options.localAddress);
+            }
+        } catch (IOException e) {
+            failed = e;
+        } catch (RuntimeException e) {
+            failed = new IOException("could not prepare the socket to connect to " + c.remote + ": " + e, e);
+        }
+        if (failed == null) {
+            failed = register(conn);
+        }
+        owned.add(conn);
+        if (failed != null) {
+            complete(r, failed);
+            conn.close(new ConnectionClosedException("the connect failed: " + failed, failed));
+            return;
+        }
+        if (r.hasDeadline) {
+            deadlines.add(r);
+            armTimer(r.deadlineNanos);
+        }
+        conn.connect(r, c.remote);
+    }
+
+    /** Registers a connection's socket with the event loop, on the loop thread; returns the error, or null. */
+    IOException register(Conn conn) {
+        Future<IoRegistration> registered = loop.register(conn.socket);
+        if (!registered.isSuccess()) {
+            // On the loop thread registration completes at once.
+            return new IOException("the event loop refused the connection: " + registered.cause(),
+                    registered.cause());
+        }
+        try {
+            conn.socket.attach(registered.getNow());
+        } catch (RuntimeException e) {
+            // For example epoll_ctl failing with ENOSPC at the epoll watch limit.
+            return new IOException("the transport could not watch the connection: " + e, e);
+        }
+        return null;
+    }
+
+    /** Makes an accepted connection the watcher's; returns the caller's handle. */
+    Connection own(Conn conn) {
+        owned.add(conn);
+        return newConnection(conn, null);
     }
 
     /** The first request naming a connection hands it to the transport. */
@@ -274,20 +499,10 @@ final class Engine {
                     + "); is it closed? Submit only open, connected sockets", e));
             return null;
         }
-        Future<IoRegistration> registered = loop.register(conn.socket);
-        if (!registered.isSuccess()) {
-            // On the loop thread registration completes at once.
+        IOException failed = register(conn);
+        if (failed != null) {
             closeQuietly(conn.socket);
-            complete(r, new ConnectionClosedException("the event loop refused the connection: "
-                    + registered.cause(), registered.cause()));
-            return null;
-        }
-        try {
-            conn.socket.attach(registered.getNow());
-        } catch (RuntimeException e) {
-            // For example epoll_ctl failing with ENOSPC at the epoll watch limit.
-            closeQuietly(conn.socket);
-            complete(r, new ConnectionClosedException("the transport could not watch the connection: " + e, e));
+            complete(r, new ConnectionClosedException(failed.getMessage(), failed.getCause()));
             return null;
         }
         conns.put(conn);
@@ -332,7 +547,11 @@ final class Engine {
     }
 
     void forget(Conn conn) {
-        conns.remove(conn);
+        if (conn.owner != null) {
+            conns.remove(conn);
+        } else {
+            owned.remove(conn);
+        }
         if (conn.starved) {
             conn.starved = false;
             starved.remove(conn);
@@ -387,7 +606,14 @@ final class Engine {
     private void shutDownOnLoop() {
         try {
             closeUndelegated();
+            for (Acceptor acceptor : acceptors) {
+                acceptor.close(null);
+            }
+            acceptors.clear();
             for (Conn conn : conns.drain()) {
+                conn.close(null);
+            }
+            for (Conn conn : owned.drain()) {
                 conn.close(null);
             }
             starved.clear();
@@ -414,7 +640,8 @@ final class Engine {
      */
     private void closeUndelegated() {
         for (Object command; (command = inbox.poll()) != null; ) {
-            if (command instanceof OpResult && conns.get(((OpResult) command).connection) == null) {
+            if (command instanceof OpResult && isDelegation((OpResult) command)
+                    && conns.get(((OpResult) command).connection) == null) {
                 try {
                     closeQuietly(transport.adopt(((OpResult) command).connection, (readable, writable) -> { }));
                 } catch (IOException | RuntimeException alreadyClosed) {
@@ -422,6 +649,11 @@ final class Engine {
                 }
             }
         }
+    }
+
+    /** Whether a request names a caller's object (rather than a {@link Connection} or a listener). */
+    private static boolean isDelegation(OpResult r) {
+        return r.operation != Operation.ACCEPT && !(r.connection instanceof Connection);
     }
 
     private void closeQuietly(TransportSocket socket) {

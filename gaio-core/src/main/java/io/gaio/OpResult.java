@@ -15,7 +15,10 @@ public final class OpResult {
     // CompletionQueue publishes it to the thread in waitIO().
     final Operation operation;
     final Object context;
-    final Object connection;
+    /** The connection named at submission; for an accept, set to the accepted one when it completes. */
+    Object connection;
+    /** The listener of an accept, else null. */
+    Listener listener;
     ByteBuf buffer;
     boolean swapBuffer;
     int size;
@@ -43,7 +46,7 @@ public final class OpResult {
     }
 
     /**
-     * Whether this completes a read or a write.
+     * Which kind of request this completes.
      *
      * @return the operation
      */
@@ -61,12 +64,23 @@ public final class OpResult {
     }
 
     /**
-     * The very connection object given at submission.
+     * The very connection object given at submission: the caller's object for a delegated connection, the
+     * {@link Connection} that {@code connect} returned for a {@link Operation#CONNECT}, and for an
+     * {@link Operation#ACCEPT} the newly accepted {@link Connection}.
      *
-     * @return the connection
+     * @return the connection; {@code null} for an accept that failed
      */
     public Object connection() {
         return connection;
+    }
+
+    /**
+     * The listener an {@link Operation#ACCEPT} was submitted on, for submitting the next accept.
+     *
+     * @return the listener; {@code null} for other operations
+     */
+    public Listener listener() {
+        return listener;
     }
 
     /**
@@ -74,7 +88,8 @@ public final class OpResult {
      * {@link #size()}, a write its reader index), or, for a read submitted without a buffer, a slice of the watcher's
      * swap buffer holding exactly the bytes read.
      *
-     * @return the buffer; {@code null} for a swap-buffer read that read nothing
+     * @return the buffer; {@code null} for a swap-buffer read that read nothing, and for accepts, connects and
+     *         {@code shutdownOutput}
      */
     public ByteBuf buffer() {
         return buffer;
@@ -100,7 +115,9 @@ public final class OpResult {
 
     /**
      * {@code null} on success, otherwise why the request ended: {@link java.io.EOFException} at the end of the stream,
-     * {@link DeadlineExceededException}, {@link ConnectionClosedException}, or the socket's {@link java.io.IOException}.
+     * {@link DeadlineExceededException}, {@link ConnectionClosedException} (also for an accept on a closed
+     * listener), {@link java.net.ConnectException} for a refused connect, or the socket's
+     * {@link java.io.IOException}.
      *
      * @return the error, or {@code null}
      */

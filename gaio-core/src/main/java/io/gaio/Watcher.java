@@ -9,7 +9,9 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
+import java.io.IOException;
 import java.lang.ref.Cleaner;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -168,6 +170,124 @@ public final class Watcher implements AutoCloseable {
     }
 
     /**
+     * Sends the end of the stream once the writes submitted before it on this connection have gone out: the peer
+     * reads every byte, then end of stream, while this side can still read until the peer's end of stream. Completes
+     * (as {@link Operation#SHUTDOWN_OUTPUT}) once the FIN is handed to the kernel; writes submitted after it fail.
+     *
+     * @param context    any object, returned unchanged in the result
+     * @param connection a connection the transport supports; delegated to this watcher on first use
+     * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
+     * @throws WatcherClosedException         when the watcher is closed
+     */
+    public void shutdownOutput(Object context, Object connection) {
+        checkConnection(connection);
+        engine.submit(request(Operation.SHUTDOWN_OUTPUT, context, connection, null, false, null));
+    }
+
+    /**
+     * Opens a listening socket on {@code address} with default {@link ListenOptions}.
+     *
+     * @param address where to listen; port 0 lets the kernel choose
+     * @return the listener; take connections from it with {@link #accept}
+     * @throws IOException            when the socket cannot be opened, bound or registered
+     *                                ({@link java.net.BindException} when the address is in use)
+     * @throws WatcherClosedException when the watcher is closed
+     */
+    public Listener listen(InetSocketAddress address) throws IOException {
+        return listen(address, ListenOptions.defaults());
+    }
+
+    /**
+     * Opens a listening socket the watcher owns. The socket is bound and listening when this returns; connections
+     * are accepted only for pending {@link #accept} requests.
+     * <pre>{@code
+     * Listener l = w.listen(new InetSocketAddress(9000), ListenOptions.defaults().backlog(4096)
+     *         .option(StandardSocketOptions.TCP_NODELAY, true));
+     * for (int i = 0; i < 16; i++) {
+     *     w.accept(null, l);                                // many accepts may be pending at once
+     * }
+     * // in the waitIO() loop: res.operation() == Operation.ACCEPT
+     * //   -> w.read(null, res.connection(), null); w.accept(null, res.listener());
+     * }</pre>
+     *
+     * @param address where to listen; port 0 lets the kernel choose
+     * @param options backlog, SO_REUSEADDR, SO_REUSEPORT and the accepted connections' socket options
+     * @return the listener
+     * @throws IOException            when the socket cannot be opened, bound or registered
+     *                                ({@link java.net.BindException} when the address is in use)
+     * @throws WatcherClosedException when the watcher is closed
+     */
+    public Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
+        checkAddress(address);
+        return engine.listen(address, Objects.requireNonNull(options, "options").copy());
+    }
+
+    /**
+     * Accepts the next connection on {@code listener}. Completes as {@link Operation#ACCEPT} with the new
+     * {@link Connection} as {@link OpResult#connection()}, or with an error: {@link ConnectionClosedException} when
+     * the listener is or becomes closed, the accept's {@link IOException} otherwise (see {@link Listener} for what
+     * follows a failed accept).
+     *
+     * @param context  any object, returned unchanged in the result
+     * @param listener a listener of this watcher
+     * @throws IllegalArgumentException when the listener belongs to another watcher
+     * @throws WatcherClosedException   when the watcher is closed
+     */
+    public void accept(Object context, Listener listener) {
+        Objects.requireNonNull(listener, "listener");
+        if (engine.isClosed()) {
+            throw new WatcherClosedException();
+        }
+        if (listener.acceptor.engine != engine) {
+            throw new IllegalArgumentException("the listener belongs to another watcher; submit its accepts to the "
+                    + "watcher that opened it");
+        }
+        OpResult r = request(Operation.ACCEPT, context, null, null, false, null);
+        r.listener = listener;
+        engine.submit(r);
+    }
+
+    /**
+     * Connects to {@code remote} without blocking, with default {@link ConnectOptions}.
+     *
+     * @param context any object, returned unchanged in the result
+     * @param remote  where to connect, resolved
+     * @return the connection, usable for requests at once (they start once it is established)
+     * @throws IllegalArgumentException when {@code remote} is unresolved
+     * @throws WatcherClosedException   when the watcher is closed
+     */
+    public Connection connect(Object context, InetSocketAddress remote) {
+        return connect(context, remote, ConnectOptions.defaults());
+    }
+
+    /**
+     * Connects to {@code remote} without blocking any thread. Returns the new connection at once; the request
+     * completes as {@link Operation#CONNECT} with it as {@link OpResult#connection()}, successfully once the
+     * connection is established, or with {@link java.net.ConnectException} (refused, unreachable),
+     * {@link DeadlineExceededException} (the options' timeout passed) or another {@link IOException}; a failed
+     * connect closes the connection. Reads and writes may be submitted on the connection right away: they start
+     * once it is established, and end with {@link ConnectionClosedException} if the connect fails.
+     *
+     * @param context any object, returned unchanged in the result
+     * @param remote  where to connect, resolved
+     * @param options local address, timeout and socket options
+     * @return the connection
+     * @throws IllegalArgumentException when {@code remote} is unresolved
+     * @throws WatcherClosedException   when the watcher is closed
+     */
+    public Connection connect(Object context, InetSocketAddress remote, ConnectOptions options) {
+        checkAddress(remote);
+        ConnectOptions o = Objects.requireNonNull(options, "options").copy();
+        if (engine.isClosed()) {
+            throw new WatcherClosedException();
+        }
+        Connection connection = engine.newConnection(new Conn(engine, null), remote);
+        OpResult r = request(Operation.CONNECT, context, connection, null, false, o.timeout);
+        engine.submit(new Engine.ConnectRequest(r, remote, o));
+        return connection;
+    }
+
+    /**
      * Closes a delegated connection's socket and completes every request pending on it with
      * {@link ConnectionClosedException}. Requests submitted afterwards on the same object fail the same way. Objects
      * this watcher never took over are left alone.
@@ -276,6 +396,17 @@ public final class Watcher implements AutoCloseable {
         if (engine.isClosed()) {
             throw new WatcherClosedException();
         }
+        if (connection instanceof Connection) {
+            if (((Connection) connection).state.engine != engine) {
+                throw new UnsupportedConnectionException("the connection belongs to another watcher: submit its "
+                        + "requests to the watcher that accepted or connected it");
+            }
+            return;
+        }
+        if (connection instanceof Listener) {
+            throw new UnsupportedConnectionException("a Listener takes accept(context, listener) requests only; "
+                    + "read and write on the connections its accepts complete with");
+        }
         if (connection == null) {
             throw new UnsupportedConnectionException("the connection is null; pass " + engine.transport.supportedTypes());
         }
@@ -283,6 +414,14 @@ public final class Watcher implements AutoCloseable {
             throw new UnsupportedConnectionException("gaio transport '" + engine.transport.name()
                     + "' cannot take over a " + connection.getClass().getName() + "; pass "
                     + engine.transport.supportedTypes());
+        }
+    }
+
+    private static void checkAddress(InetSocketAddress address) {
+        Objects.requireNonNull(address, "address");
+        if (address.isUnresolved()) {
+            throw new IllegalArgumentException("the address " + address + " is unresolved; resolve it first (new "
+                    + "InetSocketAddress(host, port) does, on the calling thread)");
         }
     }
 

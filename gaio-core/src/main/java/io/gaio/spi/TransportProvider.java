@@ -3,6 +3,7 @@ package io.gaio.spi;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoHandlerFactory;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 
 /**
  * A transport: readiness events and raw socket I/O for the watcher's engine, found through
@@ -14,7 +15,9 @@ import java.io.IOException;
  * <ol>
  *   <li>names itself and says whether it can run here ({@link #unavailabilityCause()}),</li>
  *   <li>supplies the Netty {@link IoHandlerFactory} whose event loop delivers its readiness events, and</li>
- *   <li>adopts a caller's connection object as a {@link TransportSocket} registered on that loop.</li>
+ *   <li>adopts a caller's connection object as a {@link TransportSocket} registered on that loop,</li>
+ *   <li>opens listening sockets ({@link #listen}) and new, unconnected sockets ({@link #newSocket}) that the
+ *       engine connects, for connections the watcher owns from the start.</li>
  * </ol>
  *
  * <p>Implementations must be thread-safe and cheap to construct: the watcher's transport lookup instantiates every
@@ -93,4 +96,33 @@ public interface TransportProvider {
      * @throws IOException when the connection cannot be taken over, for example because it is already closed
      */
     TransportSocket adopt(Object connection, ReadinessListener listener) throws IOException;
+
+    /**
+     * Opens a listening socket: creates it, sets SO_REUSEADDR and SO_REUSEPORT as asked, binds and listens. Called
+     * on the thread that opens the watcher's listener; the engine then registers the returned listener with its
+     * event loop.
+     *
+     * @param address      where to listen; port 0 lets the kernel choose
+     * @param backlog      the most connections the kernel queues before they are accepted
+     * @param reuseAddress SO_REUSEADDR
+     * @param reusePort    SO_REUSEPORT, so that several listeners with it set can share the address and port
+     * @param listener     where the listener reports that connections may be waiting
+     * @return the listener, bound and listening, not yet registered
+     * @throws IOException when the socket cannot be created, bound or put to listen ({@link java.net.BindException}
+     *                     when the address is in use or not local)
+     */
+    TransportListener listen(InetSocketAddress address, int backlog, boolean reuseAddress, boolean reusePort,
+                             ReadinessListener listener) throws IOException;
+
+    /**
+     * Creates a non-blocking TCP socket of the address family of {@code remote}, neither bound nor connected; the
+     * engine sets its options, binds it if asked, registers it with its event loop, then calls
+     * {@link TransportSocket#connect}. Called on the event loop thread.
+     *
+     * @param remote   the address it will connect to
+     * @param listener where the socket reports readiness
+     * @return the socket
+     * @throws IOException when no socket can be created, for example at the descriptor limit (EMFILE)
+     */
+    TransportSocket newSocket(InetSocketAddress remote, ReadinessListener listener) throws IOException;
 }

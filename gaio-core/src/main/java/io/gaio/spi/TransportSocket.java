@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
 
 /**
  * One delegated connection as a transport sees it: a Netty {@link IoHandle} that forwards readiness to its
@@ -22,7 +24,8 @@ import java.io.IOException;
  * return {@code IN_FLIGHT}, and for them the engine's extra calls cost nothing: the same engine serves both.
  *
  * <p>Life cycle: the engine registers the socket with its event loop, hands it the registration through
- * {@link #attach}, then calls {@link #interest}, {@link #read}, {@link #submitRead} and {@link #write} until it calls
+ * {@link #attach}, for a socket of {@link TransportProvider#newSocket} calls {@link #connect} and, after writable
+ * readiness, {@link #finishConnect} until the connection is established, then calls {@link #interest}, {@link #read}, {@link #submitRead} and {@link #write} until it calls
  * {@link #close()}, which cancels the registration and releases the socket's descriptor. After {@code close()} the
  * engine calls {@code submitRead} and {@code write} only to collect operations still in flight.
  */
@@ -112,4 +115,78 @@ public interface TransportSocket extends IoHandle {
      */
     @Override
     void close() throws IOException;
+
+    /**
+     * Binds a socket from {@link TransportProvider#newSocket} to a local address before it connects.
+     *
+     * @param local the local address; port 0 lets the kernel choose
+     * @throws IOException when binding fails, for example with EADDRINUSE or EADDRNOTAVAIL
+     */
+    void bind(InetSocketAddress local) throws IOException;
+
+    /**
+     * Starts connecting a socket from {@link TransportProvider#newSocket}, without blocking.
+     *
+     * @param remote where to connect
+     * @return {@code true} when the connection was established at once; {@code false} when it is under way, in
+     *         which case the socket reports writable readiness (errors count as both) when {@link #finishConnect}
+     *         may tell the outcome
+     * @throws IOException when the connect fails at once, for example {@link java.net.ConnectException} when
+     *                     refused
+     */
+    boolean connect(InetSocketAddress remote) throws IOException;
+
+    /**
+     * Tells the outcome of a connect under way, after readiness.
+     *
+     * @return {@code true} when connected; {@code false} when still under way (readiness follows)
+     * @throws IOException the connect's error, for example {@link java.net.ConnectException} when refused
+     */
+    boolean finishConnect() throws IOException;
+
+    /**
+     * Shuts down the output side: the peer reads the bytes already written, then the end of the stream (a FIN),
+     * while this side can still read. Called only when no write is pending or in flight.
+     *
+     * @throws IOException the socket's error
+     */
+    void shutdownOutput() throws IOException;
+
+    /**
+     * Sets a socket option.
+     *
+     * @param option the option, one of {@link java.net.StandardSocketOptions}
+     * @param value  its value
+     * @param <T>    the option's type
+     * @throws UnsupportedOperationException when the transport does not support the option
+     * @throws IOException                   the socket's error
+     */
+    <T> void setOption(SocketOption<T> option, T value) throws IOException;
+
+    /**
+     * Reads a socket option.
+     *
+     * @param option the option, one of {@link java.net.StandardSocketOptions}
+     * @param <T>    the option's type
+     * @return its value
+     * @throws UnsupportedOperationException when the transport does not support the option
+     * @throws IOException                   the socket's error
+     */
+    <T> T getOption(SocketOption<T> option) throws IOException;
+
+    /**
+     * The socket's local address.
+     *
+     * @return the address, or {@code null} when not bound
+     * @throws IOException the socket's error
+     */
+    InetSocketAddress localAddress() throws IOException;
+
+    /**
+     * The peer's address.
+     *
+     * @return the address, or {@code null} when not connected
+     * @throws IOException the socket's error
+     */
+    InetSocketAddress remoteAddress() throws IOException;
 }

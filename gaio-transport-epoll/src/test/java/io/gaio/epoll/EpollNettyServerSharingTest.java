@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.gaio.Listener;
 import io.gaio.Watcher;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -20,7 +21,6 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,37 +67,24 @@ class EpollNettyServerSharingTest {
 
             Watcher watcher = Watcher.builder().eventLoop(group).build();
             assertEquals("epoll", watcher.transport(), "the group's handler picks the transport");
-            try (WatcherEcho echo = new WatcherEcho(watcher, "gaio-echo")) {
-                EpollAcceptor acceptor = EpollAcceptor.open(watcher.eventLoop(),
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64, false);
-                CompletableFuture<Void> accepting = CompletableFuture.runAsync(() -> {
-                    try {
-                        while (true) {
-                            echo.serve(acceptor.accept());
-                        }
-                    } catch (ClosedChannelException closed) {
-                        // done
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                });
-
+            try (WatcherEcho echo = new WatcherEcho(watcher, "gaio-echo");
+                 Listener listener = watcher.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+                echo.accept(listener);
                 try {
                     // Both servers under load at once, from the same client threads.
                     List<CompletableFuture<Void>> runs = new ArrayList<>();
                     for (int i = 0; i < CLIENTS_EACH; i++) {
                         runs.add(CompletableFuture.runAsync(echoClient(nettyAddress, 1000 + i), clients));
-                        runs.add(CompletableFuture.runAsync(echoClient(acceptor.localAddress(), 2000 + i), clients));
+                        runs.add(CompletableFuture.runAsync(echoClient(listener.localAddress(), 2000 + i), clients));
                     }
                     CompletableFuture.allOf(runs.toArray(new CompletableFuture<?>[0])).get(40, TimeUnit.SECONDS);
                     assertTrue(nettyChildLoops.contains(watcher.eventLoop()),
                             "some Netty connections ran on the watcher's own event loop");
-                    EpollAcceptorTest.awaitTrue(() -> echo.ended.get() == CLIENTS_EACH, "gaio connections ended");
+                    awaitTrue(() -> echo.ended.get() == CLIENTS_EACH, "gaio connections ended");
                     assertTrue(echo.failures.isEmpty(), echo.failures.toString());
                 } finally {
-                    acceptor.close();
+                    listener.close();
                 }
-                accepting.get(10, TimeUnit.SECONDS);
             }
 
             // The watcher is closed; the group and the Netty server go on.
@@ -106,6 +94,14 @@ class EpollNettyServerSharingTest {
         } finally {
             clients.shutdownNow();
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+        }
+    }
+
+    private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting until " + what);
+            Thread.sleep(10);
         }
     }
 

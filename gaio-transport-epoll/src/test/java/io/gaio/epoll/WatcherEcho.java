@@ -1,5 +1,6 @@
 package io.gaio.epoll;
 
+import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
@@ -15,8 +16,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Test helper: an echo server on a watcher (swap-buffer reads, each slice retained and written back), with the
- * connections it served, the ones that ended, and anything that went wrong. One thread runs {@code waitIO()}.
+ * Test helper: an echo server on a watcher (swap-buffer reads, each slice retained and written back), on delegated
+ * connections or those a listener accepts, with the connections it served, the ones that ended, and anything that went wrong. One thread runs {@code waitIO()}.
  */
 final class WatcherEcho implements AutoCloseable {
     private final Watcher watcher;
@@ -40,10 +41,22 @@ final class WatcherEcho implements AutoCloseable {
         watcher.read(null, connection, null);
     }
 
+    /** Serves every connection {@code listener} accepts, until it is closed. */
+    void accept(Listener listener) {
+        watcher.accept(null, listener);
+    }
+
     private void run() {
         try {
             while (true) {
                 for (OpResult r : watcher.waitIO()) {
+                    if (r.operation() == Operation.ACCEPT) {
+                        if (r.isSuccess()) {
+                            serve(r.connection());
+                            watcher.accept(null, r.listener());
+                        }
+                        continue;
+                    }
                     served.add(r.connection());
                     if (r.error() != null && r.operation() == Operation.WRITE) {
                         r.buffer().release();

@@ -17,7 +17,8 @@ import io.netty.channel.unix.Socket;
  */
 final class KQueueSocket extends EdgeTriggeredSocket implements KQueueIoHandle {
     private static final short EDGE_TRIGGERED = Kevent.EV_ADD | Kevent.EV_CLEAR;
-    private static final KQueueIoOps WATCH_READ = KQueueIoOps.newOps(Kevent.EVFILT_READ, EDGE_TRIGGERED, 0);
+    /** Also the listener's filter. */
+    static final KQueueIoOps WATCH_READ = KQueueIoOps.newOps(Kevent.EVFILT_READ, EDGE_TRIGGERED, 0);
     private static final KQueueIoOps WATCH_WRITE = KQueueIoOps.newOps(Kevent.EVFILT_WRITE, EDGE_TRIGGERED, 0);
 
     KQueueSocket(Socket socket, ReadinessListener listener) {

@@ -25,6 +25,6 @@ public final class KQueueTransportProvider extends UnixTransportProvider {
     /** Called by {@link java.util.ServiceLoader}; touches no native code. */
     public KQueueTransportProvider() {
         super("kqueue", 110, KQueueIoHandle.class, KQueueSocketChannel.class, KQueue::unavailabilityCause,
-                KQueue::ensureAvailability, KQueueIoHandler::newFactory, KQueueSocket::new);
+                KQueue::ensureAvailability, KQueueIoHandler::newFactory, KQueueSocket::new, KQueueListener::new);
     }
 }

@@ -9,12 +9,18 @@ import io.netty.channel.nio.NioIoEvent;
 import io.netty.channel.nio.NioIoHandle;
 import io.netty.channel.nio.NioIoOps;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 
-/** A JDK socket channel registered with a Netty NIO event loop. */
+/**
+ * A JDK socket channel registered with a Netty NIO event loop. Selectors are level-triggered: the interest set
+ * follows the engine's pending requests, and while a connect is under way the engine's wish to write means
+ * OP_CONNECT.
+ */
 final class NioSocket implements TransportSocket, NioIoHandle {
     /** Scratch for gathering writes, one per loop thread, so that idle sockets hold no array. */
     private static final ThreadLocal<ByteBuffer[]> GATHER = ThreadLocal.withInitial(() -> new ByteBuffer[64]);
@@ -41,11 +47,16 @@ final class NioSocket implements TransportSocket, NioIoHandle {
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
         int ready = ((NioIoEvent) event).ops().value();
-        listener.onReadiness((ready & SelectionKey.OP_READ) != 0, (ready & SelectionKey.OP_WRITE) != 0);
+        listener.onReadiness((ready & SelectionKey.OP_READ) != 0,
+                (ready & (SelectionKey.OP_WRITE | SelectionKey.OP_CONNECT)) != 0);
     }
 
     @Override
     public void interest(boolean read, boolean write) {
+        if (channel.isConnectionPending()) {
+            registration.submit(NioIoOps.CONNECT);
+            return;
+        }
         registration.submit(read ? (write ? NioIoOps.READ_AND_WRITE : NioIoOps.READ)
                 : (write ? NioIoOps.WRITE : NioIoOps.NONE));
     }
@@ -81,6 +92,46 @@ final class NioSocket implements TransportSocket, NioIoHandle {
         } finally {
             java.util.Arrays.fill(gather, 0, n, null);
         }
+    }
+
+    @Override
+    public void bind(InetSocketAddress local) throws IOException {
+        channel.bind(local);
+    }
+
+    @Override
+    public boolean connect(InetSocketAddress remote) throws IOException {
+        return channel.connect(remote);
+    }
+
+    @Override
+    public boolean finishConnect() throws IOException {
+        return channel.finishConnect();
+    }
+
+    @Override
+    public void shutdownOutput() throws IOException {
+        channel.shutdownOutput();
+    }
+
+    @Override
+    public <T> void setOption(SocketOption<T> option, T value) throws IOException {
+        channel.setOption(option, value);
+    }
+
+    @Override
+    public <T> T getOption(SocketOption<T> option) throws IOException {
+        return channel.getOption(option);
+    }
+
+    @Override
+    public InetSocketAddress localAddress() throws IOException {
+        return (InetSocketAddress) channel.getLocalAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() throws IOException {
+        return (InetSocketAddress) channel.getRemoteAddress();
     }
 
     @Override

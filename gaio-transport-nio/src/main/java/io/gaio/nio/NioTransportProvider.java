@@ -2,6 +2,7 @@ package io.gaio.nio;
 
 import io.gaio.spi.NettyChannels;
 import io.gaio.spi.ReadinessListener;
+import io.gaio.spi.TransportListener;
 import io.gaio.spi.TransportProvider;
 import io.gaio.spi.TransportSocket;
 import io.netty.channel.IoHandle;
@@ -11,6 +12,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
 /**
@@ -22,6 +28,9 @@ import java.nio.channels.SocketChannel;
  * reachable from the watcher until {@code free} or {@code close} (no garbage-collection cleanup on this transport).
  * A Netty channel is deregistered from its event loop on delegation; a channel registered with the watcher's own
  * event loop must be deregistered by its owner before the first request.
+ *
+ * <p>Listeners and connects of the watcher's own are non-blocking {@link ServerSocketChannel}s and
+ * {@link SocketChannel}s registered with the selector ({@link NioListener}, {@link NioSocket}).
  *
  * <p>Selectors are level-triggered; the engine asks for exactly the readiness its pending requests need, so an idle
  * connection never wakes the loop.
@@ -85,6 +94,49 @@ public final class NioTransportProvider implements TransportProvider {
         }
         channel.configureBlocking(false);
         return new NioSocket(channel, listener);
+    }
+
+    @Override
+    public TransportListener listen(InetSocketAddress address, int backlog, boolean reuseAddress, boolean reusePort,
+                                    ReadinessListener listener) throws IOException {
+        ServerSocketChannel channel = ServerSocketChannel.open(family(address));
+        try {
+            channel.setOption(StandardSocketOptions.SO_REUSEADDR, reuseAddress);
+            if (reusePort) {
+                channel.setOption(StandardSocketOptions.SO_REUSEPORT, true);
+            }
+            try {
+                channel.bind(address, backlog);
+            } catch (BindException e) {
+                BindException b = new BindException("could not bind to " + address + ": " + e.getMessage()
+                        + (reusePort ? "; every socket listening there must set SO_REUSEPORT"
+                        : "; to share a port between listeners, open every one of them with reusePort(true)"));
+                b.initCause(e);
+                throw b;
+            }
+            channel.configureBlocking(false);
+            return new NioListener(channel, listener);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public TransportSocket newSocket(InetSocketAddress remote, ReadinessListener listener) throws IOException {
+        SocketChannel channel = SocketChannel.open(family(remote));
+        try {
+            channel.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        return new NioSocket(channel, listener);
+    }
+
+    private static StandardProtocolFamily family(InetSocketAddress address) {
+        return address.getAddress() instanceof java.net.Inet6Address
+                ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET;
     }
 
     /** Takes a Netty channel's JDK channel, off the Netty event loop that served it until now. */

@@ -1,7 +1,6 @@
 package io.gaio.unix;
 
 import io.gaio.spi.ReadinessListener;
-import io.gaio.spi.TransportSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoRegistration;
@@ -20,7 +19,7 @@ import java.util.concurrent.RejectedExecutionException;
  * {@link #watch} once; events go to the {@link ReadinessListener} until {@link #close()} cancels the registration and
  * closes the descriptor. Everything runs on the event loop thread.
  */
-public abstract class EdgeTriggeredSocket implements TransportSocket {
+public abstract class EdgeTriggeredSocket extends UnixSocket {
     /** A bit of {@link #readiness}: the socket may have bytes, an end of stream or an error to read. */
     protected static final int READABLE = 1;
     /** A bit of {@link #readiness}: the socket may accept bytes, or have an error to report on write. */
@@ -28,7 +27,6 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
 
     private static final System.Logger LOG = System.getLogger("io.gaio.unix");
 
-    private final Socket socket;
     private final ReadinessListener listener;
     private IoRegistration registration;
     /** Why the event loop refused the socket; reported by every read and write, since attach() cannot fail. */
@@ -37,11 +35,11 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
     /**
      * A socket that owns {@code socket} from now on.
      *
-     * @param socket   a connected, non-blocking TCP socket; closed by {@link #close()}
+     * @param socket   a non-blocking TCP socket, connected or about to connect; closed by {@link #close()}
      * @param listener where readiness goes
      */
     protected EdgeTriggeredSocket(Socket socket, ReadinessListener listener) {
-        this.socket = socket;
+        super(socket);
         this.listener = listener;
     }
 
@@ -61,15 +59,6 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
      * @return {@link #READABLE} and/or {@link #WRITABLE}; errors and hang-ups count as both
      */
     protected abstract int readiness(IoEvent event);
-
-    /**
-     * The descriptor this socket owns.
-     *
-     * @return the socket, open until {@link #close()}
-     */
-    protected final Socket socket() {
-        return socket;
-    }
 
     @Override
     public final void attach(IoRegistration registration) {
@@ -100,13 +89,13 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
     @Override
     public final int read(ByteBuf dst) throws IOException {
         checkWatched();
-        return SocketIo.read(socket, dst);
+        return SocketIo.read(socket(), dst);
     }
 
     @Override
     public final long write(ByteBuf[] srcs, int count) throws IOException {
         checkWatched();
-        return SocketIo.write(socket, srcs, count);
+        return SocketIo.write(socket(), srcs, count);
     }
 
     @Override
@@ -121,12 +110,7 @@ public abstract class EdgeTriggeredSocket implements TransportSocket {
                 // the descriptor takes it out of the kernel's epoll or kqueue set.
             }
         }
-        socket.close();
-    }
-
-    @Override
-    public String toString() {
-        return getClass().getSimpleName() + "(fd " + socket.intValue() + ")";
+        socket().close();
     }
 
     private void checkWatched() throws IOException {

@@ -2,6 +2,7 @@ package io.gaio.unix;
 
 import io.gaio.spi.NettyChannels;
 import io.gaio.spi.ReadinessListener;
+import io.gaio.spi.TransportListener;
 import io.gaio.spi.TransportProvider;
 import io.gaio.spi.TransportSocket;
 import io.netty.channel.ChannelFuture;
@@ -18,8 +19,8 @@ import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
- * The part of a native transport's provider that does not depend on the transport: which connections it takes over
- * and how. Takes JDK {@link SocketChannel}s (from {@code ServerSocketChannel.accept()} or {@code SocketChannel.open})
+ * The part of a native transport's provider that does not depend on the transport: listening and connecting sockets
+ * of the watcher's own ({@link #listen}, {@link #newSocket}), and which connections it takes over and how. Takes JDK {@link SocketChannel}s (from {@code ServerSocketChannel.accept()} or {@code SocketChannel.open})
  * and the transport's own Netty socket channel type.
  *
  * <p>On delegation the watcher takes its <em>own duplicate</em> of the socket and closes the caller's object: the
@@ -53,6 +54,22 @@ public abstract class UnixTransportProvider implements TransportProvider {
     private final Runnable loadNativeLibrary;
     private final Supplier<IoHandlerFactory> ioHandlerFactory;
     private final BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets;
+    private final ListenerFactory listeners;
+
+    /** Makes the transport's listener for a listening descriptor. */
+    @FunctionalInterface
+    public interface ListenerFactory {
+        /**
+         * The transport's listener.
+         *
+         * @param socket   a bound, listening, non-blocking socket the listener owns from now on
+         * @param sockets  the transport's socket for an accepted descriptor
+         * @param listener where the listener reports arrivals
+         * @return the listener, not yet registered
+         */
+        TransportListener create(Socket socket, BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets,
+                                 ReadinessListener listener);
+    }
 
     /**
      * Describes the transport. Nothing here may load native code: the functions are called only when needed, and
@@ -70,12 +87,14 @@ public abstract class UnixTransportProvider implements TransportProvider {
      *                            {@code Epoll::ensureAvailability}; called before every take-over
      * @param ioHandlerFactory    the Netty I/O handler factory, e.g. {@code EpollIoHandler::newFactory}
      * @param sockets             the transport's socket for a descriptor the watcher now owns
+     * @param listeners           the transport's listener for a listening descriptor the watcher owns
      */
     protected UnixTransportProvider(String name, int priority, Class<? extends IoHandle> handleType,
                                     Class<? extends UnixChannel> nettyChannelType,
                                     Supplier<Throwable> unavailabilityCause, Runnable loadNativeLibrary,
                                     Supplier<IoHandlerFactory> ioHandlerFactory,
-                                    BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets) {
+                                    BiFunction<Socket, ReadinessListener, ? extends TransportSocket> sockets,
+                                    ListenerFactory listeners) {
         this.name = Objects.requireNonNull(name, "name");
         this.priority = priority;
         this.handleType = Objects.requireNonNull(handleType, "handleType");
@@ -84,6 +103,7 @@ public abstract class UnixTransportProvider implements TransportProvider {
         this.loadNativeLibrary = Objects.requireNonNull(loadNativeLibrary, "loadNativeLibrary");
         this.ioHandlerFactory = Objects.requireNonNull(ioHandlerFactory, "ioHandlerFactory");
         this.sockets = Objects.requireNonNull(sockets, "sockets");
+        this.listeners = Objects.requireNonNull(listeners, "listeners");
     }
 
     /**
@@ -132,6 +152,35 @@ public abstract class UnixTransportProvider implements TransportProvider {
     public String supportedTypes() {
         return nettyChannelType == null ? "a java.nio.channels.SocketChannel"
                 : "a java.nio.channels.SocketChannel or an " + nettyChannelType.getName();
+    }
+
+    @Override
+    public final TransportListener listen(InetSocketAddress address, int backlog, boolean reuseAddress,
+                                          boolean reusePort, ReadinessListener listener) throws IOException {
+        loadNativeLibrary.run();
+        Socket socket = UnixSockets.stream(address);
+        try {
+            socket.setReuseAddress(reuseAddress);
+            socket.setReusePort(reusePort);
+            UnixSockets.bind(socket, address, reusePort);
+            socket.listen(backlog);
+            return listeners.create(socket, sockets, listener);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public final TransportSocket newSocket(InetSocketAddress remote, ReadinessListener listener) throws IOException {
+        loadNativeLibrary.run();
+        Socket socket = UnixSockets.stream(remote);
+        try {
+            return sockets.apply(socket, listener);
+        } catch (RuntimeException e) {
+            socket.close();
+            throw e;
+        }
     }
 
     @Override
