@@ -474,6 +474,10 @@ final class Conn implements ReadinessListener {
     }
 
     private void updateInterest() {
+        if (socket == null) {
+            // A connect not started yet: a request's deadline passed before the loop reached the connect.
+            return;
+        }
         int want = connecting != null ? WANT_WRITE
                 : (!reads.isEmpty() && !starved ? WANT_READ : 0) | (!writes.isEmpty() ? WANT_WRITE : 0);
         if (want != interest) {

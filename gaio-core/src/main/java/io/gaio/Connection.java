@@ -90,7 +90,7 @@ public final class Connection {
      * @return whether the connection is open
      */
     public boolean isOpen() {
-        return !state.closed;
+        return !state.closed && !state.engine.isClosed();
     }
 
     @Override

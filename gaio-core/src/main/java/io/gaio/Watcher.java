@@ -21,17 +21,28 @@ import java.util.concurrent.TimeUnit;
  * Submits reads and writes on many TCP connections and collects their completions in batches: the proactor of
  * gaio, on a Netty event loop.
  *
- * <p>The first request that names a connection <em>delegates</em> it to the watcher, which from then on owns the
- * socket (see the transport's documentation for what happens to the caller's object). Requests never block and may
- * come from any thread; one thread collects the results with {@link #waitIO()} (or, built with a
- * {@link CompletionHandler}, the event loop hands them to it):
+ * <p>Connections come from the watcher itself, accepted on its {@link Listener}s ({@link #listen}, {@link #accept})
+ * or opened by {@link #connect}, as {@link Connection}s; or they are the caller's own (a JDK {@code SocketChannel},
+ * a Netty channel), which the first request that names them <em>delegates</em> to the watcher (see the transport's
+ * documentation for what happens to the caller's object). Requests never block and may come from any thread; one
+ * thread collects the results with {@link #waitIO()} (or, built with a {@link CompletionHandler}, the event loop
+ * hands them to it). An echo server:
  * <pre>{@code
- * try (Watcher w = Watcher.open()) {
- *     w.read(null, socketChannel, null);                 // null buffer: read into the swap buffer
+ * try (Watcher w = Watcher.open();
+ *      Listener l = w.listen(new InetSocketAddress(9000),
+ *              ListenOptions.defaults().option(StandardSocketOptions.TCP_NODELAY, true))) {
+ *     for (int i = 0; i < 64; i++) {
+ *         w.accept(null, l);                             // accepts pending at once: no acceptor thread
+ *     }
  *     while (true) {
  *         for (OpResult res : w.waitIO()) {
- *             if (!res.isSuccess()) {
- *                 w.free(res.connection());
+ *             if (res.operation() == Operation.ACCEPT) {
+ *                 if (res.isSuccess()) {
+ *                     w.read(null, res.connection(), null);  // null buffer: read into the swap buffer
+ *                 }
+ *                 w.accept(null, l);
+ *             } else if (!res.isSuccess()) {
+ *                 w.free(res.connection());              // end of stream or error
  *             } else if (res.operation() == Operation.READ) {
  *                 // echo: copy out of the swap buffer, which is valid only until the next waitIO()
  *                 w.write(null, res.connection(), res.buffer().copy());
@@ -288,9 +299,9 @@ public final class Watcher implements AutoCloseable {
     }
 
     /**
-     * Closes a delegated connection's socket and completes every request pending on it with
-     * {@link ConnectionClosedException}. Requests submitted afterwards on the same object fail the same way. Objects
-     * this watcher never took over are left alone.
+     * Closes a connection's socket (a {@link Connection} of this watcher, or a delegated object) and completes every
+     * request pending on it with {@link ConnectionClosedException}, a connect under way included. Requests submitted
+     * afterwards on the same object fail the same way. Objects this watcher never took over are left alone.
      *
      * @param connection the connection object given in earlier requests
      * @throws WatcherClosedException when the watcher is closed
@@ -344,10 +355,10 @@ public final class Watcher implements AutoCloseable {
     }
 
     /**
-     * Closes every connection this watcher owns, drops pending requests and stops the watcher's own event loop
-     * (an event loop supplied through {@link Builder#eventLoop} keeps running). Blocks until that is done, unless
-     * called on the watcher's event loop. A thread in {@link #waitIO()} gets {@link WatcherClosedException}.
-     * Closing twice is harmless.
+     * Closes every connection and listener this watcher owns, drops pending requests and stops the watcher's own
+     * event loop (an event loop supplied through {@link Builder#eventLoop} keeps running). Blocks until that is
+     * done, unless called on the watcher's event loop. A thread in {@link #waitIO()} gets
+     * {@link WatcherClosedException}. Closing twice is harmless.
      */
     @Override
     public void close() {
