@@ -16,7 +16,8 @@ import java.util.Map;
 
 /**
  * The main demo: an {@link EchoServer} on a watcher in this process, driven by a {@link DemoClient} process with N
- * concurrent connections, then a short report of throughput, latency and the server's memory per connection.
+ * concurrent connections, then a short report of throughput, latency and the server's memory per connection. Both
+ * sides are proactors: the server's watcher accepts, the client's connects, and no thread blocks in either.
  */
 final class Demo {
     private Demo() {
@@ -46,7 +47,8 @@ final class Demo {
                         Thread.sleep(500);
                         rssIdle = rssBytes();
                         heapIdle = usedHeapAfterGc();
-                        System.out.printf("  %,d connections up; each has a pending read and no buffer%n", n);
+                        System.out.printf("  %,d connections up; each has a pending read and no buffer%n",
+                                Integer.parseInt(line.split(" ")[1]));
                     } else if (line.startsWith("PROGRESS")) {
                         String[] p = line.split(" ");
                         System.out.printf("  %,d / %,d messages echoed%n", Long.parseLong(p[1]), Long.parseLong(p[2]));

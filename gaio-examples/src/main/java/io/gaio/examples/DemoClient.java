@@ -1,27 +1,37 @@
 package io.gaio.examples;
 
+import io.gaio.ConnectOptions;
+import io.gaio.Connection;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
  * The demo's load: N connections, each sending {@code size} bytes and waiting for their echo, {@code rounds} times,
- * all at once through one client-side watcher. Runs in its own process (started by {@link Demo}) so the server's
- * memory figures are its own and more connections fit than one process's file limit allows.
+ * all at once through one client-side watcher, which also makes the connections ({@code connect} requests, no thread
+ * waits for a handshake). Runs in its own process (started by {@link Demo}) so the server's memory figures are its
+ * own and more connections fit than one process's file limit allows.
  *
- * <p>Prints {@code CONNECTED}, then {@code PROGRESS done total} lines, then one {@code RESULT} line.
+ * <p>No local address is bound: the kernel then picks each source port for the whole address pair, and on loopback
+ * reuses ports still in TIME_WAIT from an earlier run (the default {@code tcp_tw_reuse=2}), so runs may follow each
+ * other; an explicit bind would keep a port per connection out of use for a minute after every run.
+ *
+ * <p>Prints {@code CONNECTED n}, then {@code PROGRESS done total} lines, then one {@code RESULT} line.
  */
 final class DemoClient {
-    /** Connections per source address, well inside the 28,000 ephemeral ports of one address. */
-    private static final int CONNECTIONS_PER_SOURCE = 20_000;
+    /**
+     * Connects in flight at most. The server's accept queue holds 4,096 (somaxconn) and the SYN queue 2,048
+     * ({@code tcp_max_syn_backlog}): connects beyond those would be dropped and retried by TCP a second later.
+     */
+    private static final int CONNECT_WINDOW = 1000;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private DemoClient() {
     }
@@ -31,9 +41,8 @@ final class DemoClient {
         int size = options.intValue("size", 1024);
         int rounds = options.intValue("rounds", 10);
         InetSocketAddress server = new InetSocketAddress("127.0.0.1", options.intValue("port", 9000));
-        int sourceBase = options.intValue("source-base", 2);
 
-        SocketChannel[] conns = new SocketChannel[n];
+        Connection[] conns = new Connection[n];
         ByteBuf[] sent = new ByteBuf[n];
         ByteBuf[] received = new ByteBuf[n];
         long[] startedAt = new long[n];
@@ -43,22 +52,24 @@ final class DemoClient {
         int errors = 0;
         try (Watcher watcher = options.newWatcher()) {
             for (int i = 0; i < n; i++) {
-                conns[i] = connect(server, "127.0.0." + (sourceBase + i / CONNECTIONS_PER_SOURCE));
                 sent[i] = PooledByteBufAllocator.DEFAULT.directBuffer(size, size);
                 for (int b = 0; b < size; b++) {
                     sent[i].writeByte(i + b);
                 }
                 received[i] = PooledByteBufAllocator.DEFAULT.directBuffer(size, size);
             }
-            System.out.println("CONNECTED " + n);
+            errors = connectAll(watcher, server, conns);
+            System.out.println("CONNECTED " + (n - errors));
             long wallStart = System.nanoTime();
+            int finishedConns = errors; // a connection that failed to connect takes no part
             for (int i = 0; i < n; i++) {
-                startRound(watcher, i, conns, sent, received, startedAt);
+                if (conns[i] != null) {
+                    startRound(watcher, i, conns, sent, received, startedAt);
+                }
             }
             long nextProgress = System.nanoTime() + 1_000_000_000L;
-            int finishedConns = 0;
             while (finishedConns < n) {
-                for (OpResult res : watcher.waitIO(java.time.Duration.ofMillis(200))) {
+                for (OpResult res : watcher.waitIO(Duration.ofMillis(200))) {
                     int i = (Integer) res.context();
                     if (!res.isSuccess()) {
                         errors++;
@@ -91,35 +102,55 @@ final class DemoClient {
             System.out.println("RESULT messages=" + completed + " errors=" + errors + " wallNanos=" + wall
                     + " p50Nanos=" + percentile(done, 0.50) + " p99Nanos=" + percentile(done, 0.99)
                     + " transport=" + watcher.transport());
-            for (int i = 0; i < n; i++) {
-                watcher.free(conns[i]);
-            }
         } finally {
+            // The watcher closed every connection (the server sees each end of stream and frees its side).
             for (int i = 0; i < n; i++) {
                 if (sent[i] != null) {
                     sent[i].release();
                     received[i].release();
                 }
-                if (conns[i] != null) {
-                    conns[i].close();
-                }
             }
         }
     }
 
-    private static void startRound(Watcher watcher, int i, SocketChannel[] conns, ByteBuf[] sent, ByteBuf[] received,
+    /**
+     * Connects every connection, at most {@link #CONNECT_WINDOW} at a time, each completed connect submitting the
+     * next one.
+     *
+     * @return how many connects failed; their entries in {@code conns} are null
+     */
+    private static int connectAll(Watcher watcher, InetSocketAddress server, Connection[] conns)
+            throws InterruptedException {
+        ConnectOptions options = ConnectOptions.defaults().timeout(CONNECT_TIMEOUT)
+                .option(StandardSocketOptions.TCP_NODELAY, true);
+        int submitted = Math.min(CONNECT_WINDOW, conns.length);
+        for (int i = 0; i < submitted; i++) {
+            conns[i] = watcher.connect(i, server, options);
+        }
+        int failed = 0;
+        for (int settled = 0; settled < conns.length; ) {
+            for (OpResult res : watcher.waitIO()) {
+                settled++;
+                if (!res.isSuccess()) {
+                    if (failed++ == 0) {
+                        System.err.println("connect failed: " + res.error());
+                    }
+                    conns[(Integer) res.context()] = null;
+                }
+                if (submitted < conns.length) {
+                    conns[submitted] = watcher.connect(submitted, server, options);
+                    submitted++;
+                }
+            }
+        }
+        return failed;
+    }
+
+    private static void startRound(Watcher watcher, int i, Connection[] conns, ByteBuf[] sent, ByteBuf[] received,
                                    long[] startedAt) {
         startedAt[i] = System.nanoTime();
         watcher.readFull(i, conns[i], received[i].clear(), null);
         watcher.write(i, conns[i], sent[i].readerIndex(0));
-    }
-
-    private static SocketChannel connect(InetSocketAddress server, String source) throws IOException {
-        SocketChannel ch = SocketChannel.open();
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        ch.bind(new InetSocketAddress(source, 0));
-        ch.connect(server);
-        return ch;
     }
 
     private static long percentile(long[] sorted, double p) {

@@ -1,5 +1,7 @@
 package io.gaio.examples;
 
+import io.gaio.Connection;
+import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
@@ -8,19 +10,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * gaio's echo server: an acceptor thread hands each connection to the watcher with its first read, and one thread
- * collects completions with {@code waitIO()} and turns each read into a write and each write into the next read.
- * The watcher's event loop is the third thread; gaio's design has no place for accepting on it. Built with
- * {@code onLoop}, the event loop does the echo itself through a {@link io.gaio.CompletionHandler}, and there is no
- * {@code waitIO()} thread.
+ * gaio's echo server, in the proactor form: the watcher listens, a fixed number of accepts are kept pending (one
+ * resubmitted for each that completes), and one thread collects completions with {@code waitIO()}, turning each
+ * accept into a first read, each read into a write and each write into the next read. No thread waits in
+ * {@code accept()}: the watcher's event loop accepts, reads and writes, and the {@code waitIO()} thread only decides.
+ * Built with {@code onLoop}, the event loop does the echo itself through a {@link io.gaio.CompletionHandler}, and
+ * there is no second thread at all.
  *
  * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
  * released when it completes, so an idle connection holds no buffer at all. With {@code bufferSize > 0} every
@@ -35,13 +34,12 @@ public final class EchoServer implements AutoCloseable {
 
     private final Watcher watcher;
     private final int bufferSize;
-    /** Connections handed to the watcher and not yet freed. */
+    /** Connections accepted and not yet freed. */
     private final AtomicInteger open = new AtomicInteger();
-    private final Thread acceptor = daemon(this::acceptLoop, "gaio-echo-acceptor");
     /** The {@code waitIO()} thread; null when the watcher's event loop runs the echo through a handler. */
     private final Thread echoer;
     private final CountDownLatch closed = new CountDownLatch(1);
-    private volatile ServerSocketChannel listener;
+    private volatile Listener listener;
 
     /**
      * A server on {@code watcher}, which it closes when it is closed; a thread collects with {@code waitIO()}.
@@ -65,7 +63,7 @@ public final class EchoServer implements AutoCloseable {
      */
     public EchoServer(Watcher.Builder builder, int bufferSize, boolean onLoop) {
         this.bufferSize = bufferSize;
-        // The handler runs only once connections were handed over, after the watcher field is set.
+        // The handler runs only once start() submitted the accepts, after the watcher field is set.
         this.watcher = onLoop ? builder.completionHandler(batch -> batch.forEach(this::echo)).build() : builder.build();
         this.echoer = onLoop ? null : daemon(this::echoLoop, "gaio-echo-waitio");
     }
@@ -92,16 +90,15 @@ public final class EchoServer implements AutoCloseable {
      * @throws IOException when it cannot listen
      */
     public InetSocketAddress start(InetSocketAddress address) throws IOException {
-        listener = ServerSocketChannel.open().bind(address, BACKLOG);
-        acceptor.start();
+        listener = Accepts.open(watcher, address);
         if (echoer != null) {
             echoer.start();
         }
-        return (InetSocketAddress) listener.getLocalAddress();
+        return listener.localAddress();
     }
 
     /**
-     * Connections handed to the watcher and not yet ended.
+     * Connections accepted and not yet ended.
      *
      * @return the count
      */
@@ -109,14 +106,11 @@ public final class EchoServer implements AutoCloseable {
         return open.get();
     }
 
-    /** Closes the listening socket; the connections go on. */
+    /** Closes the listener (its pending accepts complete and are not resubmitted); the connections go on. */
     public void stopAccepting() {
-        try {
-            if (listener != null) {
-                listener.close();
-            }
-        } catch (IOException ignored) {
-            // Closing anyway.
+        Listener l = listener;
+        if (l != null) {
+            l.close();
         }
     }
 
@@ -127,22 +121,6 @@ public final class EchoServer implements AutoCloseable {
      */
     public void join() throws InterruptedException {
         closed.await();
-    }
-
-    private void acceptLoop() {
-        try {
-            while (true) {
-                SocketChannel conn = listener.accept();
-                conn.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                open.incrementAndGet();
-                watcher.read(null, conn, bufferSize == 0
-                        ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize));
-            }
-        } catch (ClosedChannelException | WatcherClosedException stopped) {
-            // close() was called.
-        } catch (IOException e) {
-            System.err.println("gaio echo server: accept failed: " + e);
-        }
     }
 
     private void echoLoop() {
@@ -157,9 +135,16 @@ public final class EchoServer implements AutoCloseable {
         }
     }
 
-    /** Turns a read into a write and a write into the next read; ends a connection that failed. */
+    /** Turns an accept into a read, a read into a write and a write into the next read; ends a failed connection. */
     private void echo(OpResult res) {
-        if (!res.isSuccess()) {
+        if (res.operation() == Operation.ACCEPT) {
+            Connection conn = Accepts.next(watcher, res, "gaio echo server");
+            if (conn != null) {
+                open.incrementAndGet();
+                watcher.read(null, conn, bufferSize == 0
+                        ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize));
+            }
+        } else if (!res.isSuccess()) {
             // EOF or an error: drop the connection and its buffer.
             watcher.free(res.connection());
             open.decrementAndGet();

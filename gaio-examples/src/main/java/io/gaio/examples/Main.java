@@ -10,7 +10,7 @@ import java.util.Arrays;
  *       echoes on the event loop through a completion handler instead of a {@code waitIO()} thread).</li>
  *   <li>{@code push-server --port 9000 [--transport T]}: pushes a line a second to every connection.</li>
  *   <li>{@code relay --port 9001 --to HOST:PORT [--transport T]}: a TCP proxy that reads from one side only as fast
- *       as the other side accepts the writes.</li>
+ *       as the other side accepts the writes, and passes a half-close through either way.</li>
  *   <li>{@code demo [--connections 8192] [--size 1024] [--rounds 10] [--transport T]}: an echo server on a watcher
  *       driven by a client process, with a report.</li>
  * </ul>

@@ -1,25 +1,22 @@
 package io.gaio.examples;
 
+import io.gaio.Connection;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.gaio.WatcherClosedException;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
- * gaio's push server: every second, every connected client gets a line. A pending swap-buffer read on each
- * connection notices when the client goes away. Try it with {@code nc 127.0.0.1 9000}.
+ * gaio's push server: every second, every connected client gets a line. The watcher listens and accepts; a pending
+ * swap-buffer read on each connection notices when the client goes away. One thread does everything else, between
+ * {@code waitIO()} calls that time out at the next push. Try it with {@code nc 127.0.0.1 9000}.
  */
 final class PushServer {
     private PushServer() {
@@ -27,43 +24,27 @@ final class PushServer {
 
     static void main(Options options) throws Exception {
         Watcher watcher = options.newWatcher();
-        ServerSocketChannel listener = ServerSocketChannel.open()
-                .bind(new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)), 4096);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                listener.close();
-            } catch (Exception ignored) {
-                // Closing anyway.
-            }
-            watcher.close();
-        }));
-        System.out.println("push server listening on " + listener.getLocalAddress() + " (transport "
-                + watcher.transport() + "); connect with nc to receive pushes");
+        InetSocketAddress address = Accepts.open(watcher,
+                new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)))
+                .localAddress();
+        Runtime.getRuntime().addShutdownHook(new Thread(watcher::close)); // the listener with it
+        System.out.println("push server listening on " + address + " (transport " + watcher.transport()
+                + "); connect with nc to receive pushes");
 
-        ConcurrentLinkedQueue<SocketChannel> accepted = new ConcurrentLinkedQueue<>();
-        Thread acceptor = new Thread(() -> {
-            try {
-                while (true) {
-                    accepted.add(listener.accept());
-                }
-            } catch (ClosedChannelException stopped) {
-                // Shutting down.
-            } catch (Exception e) {
-                System.err.println("accept failed: " + e);
-            }
-        }, "push-acceptor");
-        acceptor.start();
-
-        Set<Object> clients = new HashSet<>();
+        Set<Connection> clients = new HashSet<>();
         long nextPush = System.nanoTime();
         try {
             while (true) {
-                for (SocketChannel conn; (conn = accepted.poll()) != null; ) {
-                    clients.add(conn);
-                    watcher.read(null, conn, null);
-                }
                 long wait = nextPush - System.nanoTime();
                 for (OpResult res : watcher.waitIO(Duration.ofNanos(Math.max(0, wait)))) {
+                    if (res.operation() == Operation.ACCEPT) {
+                        Connection conn = Accepts.next(watcher, res, "push server");
+                        if (conn != null) {
+                            clients.add(conn);
+                            watcher.read(null, conn, null);
+                        }
+                        continue;
+                    }
                     if (res.operation() == Operation.WRITE) {
                         res.buffer().release();
                     }
@@ -76,9 +57,8 @@ final class PushServer {
                 if (System.nanoTime() - nextPush >= 0) {
                     nextPush += Duration.ofSeconds(1).toNanos();
                     byte[] line = (LocalTime.now() + "\n").getBytes(StandardCharsets.US_ASCII);
-                    for (Object conn : clients) {
-                        ByteBuf msg = Unpooled.wrappedBuffer(line);
-                        watcher.write(null, conn, msg);
+                    for (Connection conn : clients) {
+                        watcher.write(null, conn, Unpooled.wrappedBuffer(line));
                     }
                 }
             }

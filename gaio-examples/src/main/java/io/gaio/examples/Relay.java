@@ -1,5 +1,8 @@
 package io.gaio.examples;
 
+import io.gaio.ConnectOptions;
+import io.gaio.Connection;
+import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
@@ -7,21 +10,19 @@ import io.gaio.WatcherClosedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
-import java.io.Closeable;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * gaio's relay, a TCP proxy: for every accepted client connection A it opens a connection B to the destination and
- * copies A→B and B→A, every connection on one watcher and one thread collecting completions.
+ * gaio's relay, a TCP proxy: for every client connection A it accepts it connects B to the destination and copies
+ * A→B and B→A, every connection on one watcher and one thread collecting completions.
  *
  * <p>It shows gaio's back-pressure per connection. In each direction exactly one request is pending at any time: a
  * read, or the write of what that read returned. The next read from A is submitted only when the write of the
@@ -29,27 +30,32 @@ import java.util.concurrent.TimeUnit;
  * A's socket, its receive buffer fills, and TCP's flow control holds the client back. A pair thus holds at most one
  * chunk per direction, whatever the two peers' speeds.
  *
- * <p>End of stream or an error on either side frees both connections (gaio frees a connection whole: there is no
- * half-close, so a protocol that half-closes and then waits for the answer does not work through this relay). A
- * chunk read from A is written to B before the next read from A, so B gets every byte A sent before A's end.
+ * <p>A half-close goes through in both directions: when a read from A ends with the end of stream, the relay sends
+ * B the end of its stream ({@code shutdownOutput}, after the last chunk, whose write has completed by then) and goes
+ * on copying B→A, so a client that sends its request, half-closes and then waits for the answer gets all of it. The
+ * pair is done, and both connections freed, once both directions have ended; an error on either side (a reset, a
+ * failed write) frees both at once.
  *
- * <p>Threads: an acceptor (accepts A, connects B, submits the first two reads), the {@code waitIO()} thread, and the
- * watcher's event loop.
+ * <p>Nothing blocks but the {@code waitIO()} thread: the watcher accepts A (accepts kept pending on its listener) and
+ * connects B ({@code connect}, whose failure or timeout frees A). The reads on both are submitted at once: a chunk
+ * read from A before B is connected waits in the watcher, its write queued behind the connect. Threads: the
+ * {@code waitIO()} thread and the watcher's event loop.
  */
 final class Relay implements AutoCloseable {
-    /** How long connecting to the destination may take; the acceptor waits meanwhile. */
-    private static final int CONNECT_TIMEOUT_MILLIS = 10_000;
+    /** How long connecting to the destination may take before the client is let go. */
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     /** How long close() waits for the pairs to hand back their buffers before it closes the watcher anyway. */
     private static final long CLOSE_WAIT_SECONDS = 10;
 
     private final Watcher watcher;
     private final ByteBufAllocator allocator;
     private final InetSocketAddress destination;
-    /** Pairs started and not yet done (closed with no request pending): the acceptor adds, the relay thread removes. */
+    private final ConnectOptions connectOptions = ConnectOptions.defaults().timeout(CONNECT_TIMEOUT)
+            .option(StandardSocketOptions.TCP_NODELAY, true);
+    /** Pairs started and not yet done (closed with no request pending); changed by the relay thread only. */
     private final Set<Pair> pairs = ConcurrentHashMap.newKeySet();
-    private final Thread acceptor = EchoServer.daemon(this::acceptLoop, "gaio-relay-acceptor");
     private final Thread relayer = EchoServer.daemon(this::relayLoop, "gaio-relay-waitio");
-    private volatile ServerSocketChannel listener;
+    private volatile Listener listener;
     private volatile boolean stopping;
 
     /**
@@ -94,10 +100,9 @@ final class Relay implements AutoCloseable {
      * @throws IOException when it cannot listen
      */
     InetSocketAddress start(InetSocketAddress address) throws IOException {
-        listener = ServerSocketChannel.open().bind(address, EchoServer.BACKLOG);
-        acceptor.start();
+        listener = Accepts.open(watcher, address);
         relayer.start();
-        return (InetSocketAddress) listener.getLocalAddress();
+        return listener.localAddress();
     }
 
     /** Pairs started and not yet done. */
@@ -105,41 +110,19 @@ final class Relay implements AutoCloseable {
         return pairs.size();
     }
 
-    private void acceptLoop() {
-        try {
-            while (true) {
-                SocketChannel client = listener.accept();
-                SocketChannel target = null;
-                try {
-                    target = SocketChannel.open();
-                    target.socket().connect(destination, CONNECT_TIMEOUT_MILLIS);
-                    client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    target.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                } catch (IOException e) {
-                    closeQuietly(client);
-                    closeQuietly(target);
-                    if (Thread.currentThread().isInterrupted() || !listener.isOpen()) {
-                        return; // close() interrupted the connect
-                    }
-                    System.err.println("relay: cannot connect to " + destination + ": " + e);
-                    continue;
-                }
-                Pair pair = new Pair(client, target);
-                pairs.add(pair);
-                try {
-                    pair.start(watcher);
-                } catch (WatcherClosedException e) {
-                    pairs.remove(pair);
-                    closeQuietly(client);
-                    closeQuietly(target);
-                    return;
-                }
-            }
-        } catch (ClosedChannelException | WatcherClosedException stopped) {
-            // close() was called.
-        } catch (IOException e) {
-            System.err.println("relay: accept failed: " + e);
+    /** Connects B for a client A just accepted, and starts reading both ways. */
+    private void startPair(Connection client) {
+        if (stopping) {
+            watcher.free(client); // accepted while close() was stopping the listener
+            return;
         }
+        Pair pair = new Pair(client);
+        // The connection exists at once: the read on it waits in the watcher until it is established, and the read
+        // on the client may complete before that, its write to B queued behind the connect.
+        pair.target = watcher.connect(pair.toClient, destination, connectOptions);
+        pairs.add(pair);
+        watcher.read(pair.toTarget, client, null);
+        watcher.read(pair.toClient, pair.target, null);
     }
 
     private void relayLoop() {
@@ -148,19 +131,16 @@ final class Relay implements AutoCloseable {
                 while (!stopping) {
                     relay(watcher.waitIO());
                 }
-            } catch (InterruptedException wakeUp) {
-                // close() interrupts this thread to have it end the pairs.
-            }
-            // Freeing completes every pending request with an error, handing back the chunks in flight.
-            for (Pair pair : pairs) {
-                pair.close(watcher);
-            }
-            while (!pairs.isEmpty()) {
-                try {
-                    relay(watcher.waitIO());
-                } catch (InterruptedException lateWakeUp) {
-                    // close()'s interrupt, arriving after this thread saw the stopping flag.
+                // close() closed the listener after setting the flag: its accepts' completions woke this thread.
+                // Freeing completes every pending request with an error, handing back the chunks in flight.
+                for (Pair pair : pairs) {
+                    pair.close(watcher);
                 }
+                while (!pairs.isEmpty()) {
+                    relay(watcher.waitIO());
+                }
+            } catch (InterruptedException notExpected) {
+                // Nothing interrupts this thread; close() goes on and closes the watcher.
             }
         } catch (WatcherClosedException closed) {
             // The watcher was closed under the pairs; their chunks in flight are lost to the pool.
@@ -169,13 +149,29 @@ final class Relay implements AutoCloseable {
 
     private void relay(List<OpResult> batch) {
         for (OpResult res : batch) {
+            if (res.operation() == Operation.ACCEPT) {
+                Connection client = Accepts.next(watcher, res, "relay");
+                if (client != null) {
+                    startPair(client);
+                }
+                continue;
+            }
             Leg leg = (Leg) res.context();
             Pair pair = leg.pair;
             pair.pending--;
-            if (!res.isSuccess()) {
-                // End of stream or an error on one side: end both. A failed write hands back our chunk.
+            if (res.operation() == Operation.READ && res.error() instanceof EOFException) {
+                if (!pair.closed) {
+                    // The sender's end: pass it on. Its last chunk's write completed before this read was submitted.
+                    watcher.shutdownOutput(leg, leg.to());
+                    pair.pending++;
+                }
+            } else if (!res.isSuccess()) {
+                // An error on one side: end both. A failed write hands back our chunk.
                 if (res.buffer() != null && !res.isSwapBuffer()) {
                     res.buffer().release();
+                }
+                if (res.operation() == Operation.CONNECT) {
+                    System.err.println("relay: cannot connect to " + destination + ": " + res.error());
                 }
                 pair.close(watcher);
             } else if (res.operation() == Operation.READ) {
@@ -190,21 +186,24 @@ final class Relay implements AutoCloseable {
                     // copied, the swap chunk is free again at the next waitIO().
                     ByteBuf chunk = allocator.directBuffer(res.size(), res.size()).writeBytes(res.buffer());
                     try {
-                        watcher.write(leg, leg.to, chunk);
+                        watcher.write(leg, leg.to(), chunk);
                     } catch (WatcherClosedException e) {
                         chunk.release();
                         throw e;
                     }
                     pair.pending++;
                 }
-            } else {
+            } else if (res.operation() == Operation.WRITE) {
                 res.buffer().release();
                 if (!pair.closed) {
                     // The chunk is out: only now read the next one from the same side.
-                    watcher.read(leg, leg.from, null);
+                    watcher.read(leg, leg.from(), null);
                     pair.pending++;
                 }
+            } else if (res.operation() == Operation.SHUTDOWN_OUTPUT && ++pair.ended == 2) {
+                pair.close(watcher); // both directions ended: nothing is pending, both sockets can go
             }
+            // A CONNECT that succeeded needs nothing: the reads submitted with it are under way.
             if (pair.closed && pair.pending == 0) {
                 pairs.remove(pair);
             }
@@ -217,11 +216,11 @@ final class Relay implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        closeQuietly(listener);
-        acceptor.interrupt(); // ends a connect to the destination in progress
-        joinQuietly(acceptor, CONNECT_TIMEOUT_MILLIS);
         stopping = true;
-        relayer.interrupt();
+        Listener l = listener;
+        if (l != null) {
+            l.close(); // its pending accepts complete, which wakes the relay thread
+        }
         joinQuietly(relayer, TimeUnit.SECONDS.toMillis(CLOSE_WAIT_SECONDS));
         watcher.close();
     }
@@ -234,38 +233,25 @@ final class Relay implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(Closeable c) {
-        try {
-            if (c != null) {
-                c.close();
-            }
-        } catch (IOException ignored) {
-            // Closing anyway.
-        }
-    }
-
-    /** A client connection and its connection to the destination. */
+    /** A client connection A and its connection B to the destination; used by the relay thread only. */
     private static final class Pair {
-        final SocketChannel client;
-        final SocketChannel target;
-        /** Requests submitted and not completed: two while the pair relays. Relay thread only, once started. */
-        int pending = 2;
-        /** Whether both connections were freed. Written by the relay thread only. */
+        final Connection client;
+        /** Set as soon as the connect is submitted, before any of the pair's completions can be collected. */
+        Connection target;
+        final Leg toTarget = new Leg(this, true);
+        final Leg toClient = new Leg(this, false);
+        /** Requests submitted and not completed: the connect and the two reads at the start. */
+        int pending = 3;
+        /** Directions whose end of stream went through (a completed {@code shutdownOutput}). */
+        int ended;
+        /** Whether both connections were freed. */
         boolean closed;
 
-        Pair(SocketChannel client, SocketChannel target) {
+        Pair(Connection client) {
             this.client = client;
-            this.target = target;
         }
 
-        // start() and close() exclude each other: a free(target) that reached the watcher before the first
-        // read(target) would find nothing to free, and that read would then take the socket over and keep it open.
-        synchronized void start(Watcher w) {
-            w.read(new Leg(this, client, target), client, null);
-            w.read(new Leg(this, target, client), target, null);
-        }
-
-        synchronized void close(Watcher w) {
+        void close(Watcher w) {
             if (!closed) {
                 closed = true;
                 w.free(client);
@@ -274,16 +260,22 @@ final class Relay implements AutoCloseable {
         }
     }
 
-    /** One direction of a pair: what is read from {@code from} is written to {@code to}. */
+    /** One direction of a pair: what is read from {@link #from()} is written to {@link #to()}. */
     private static final class Leg {
         final Pair pair;
-        final SocketChannel from;
-        final SocketChannel to;
+        final boolean fromClient;
 
-        Leg(Pair pair, SocketChannel from, SocketChannel to) {
+        Leg(Pair pair, boolean fromClient) {
             this.pair = pair;
-            this.from = from;
-            this.to = to;
+            this.fromClient = fromClient;
+        }
+
+        Connection from() {
+            return fromClient ? pair.client : pair.target;
+        }
+
+        Connection to() {
+            return fromClient ? pair.target : pair.client;
         }
     }
 }

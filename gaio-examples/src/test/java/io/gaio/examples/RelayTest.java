@@ -35,8 +35,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The relay on real loopback sockets, on each transport that runs here: bytes arrive intact, a slow destination holds
- * the source back with the relay's memory bounded, the end of stream goes through in both directions, and closing
- * the relay hands back every buffer and descriptor. No timing is asserted; every wait has a generous limit.
+ * the source back with the relay's memory bounded, a half-close goes through in both directions while the other
+ * direction goes on, and closing the relay hands back every buffer and descriptor. No timing is asserted; every wait
+ * has a generous limit.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class RelayTest {
@@ -45,6 +46,8 @@ class RelayTest {
     private static final long TOTAL = 64L * MIB;
     /** What the destination reads slowly (4 KiB reads, a millisecond's sleep after each) before it reads fast. */
     private static final long SLOW_PART = 4L * MIB;
+    /** What a client sends to the echo server behind the relay, half-closing at once, and must get back. */
+    private static final long ECHOED = 20L * MIB;
     /**
      * The most the relay's allocator may have handed out to live buffers at any time: the relay holds one chunk of
      * at most a swap buffer (64 KiB) per direction, the watcher a few swap buffers. A relay that read ahead of its
@@ -101,8 +104,8 @@ class RelayTest {
                 try {
                     pushPattern(source, TOTAL, sent);
                     source.shutdownOutput();
-                    // The relay ends the pair at the source's end of stream, closing the source's side too.
-                    assertEquals(-1, source.read(ByteBuffer.allocate(1)), "the relay closes the source's side");
+                    // The destination's end comes back only once it ended its side too (below).
+                    assertEquals(-1, source.read(ByteBuffer.allocate(1)), "the destination's end reaches the source");
                 } catch (Throwable t) {
                     sourceFailure.set(t);
                 }
@@ -137,6 +140,7 @@ class RelayTest {
                 maxPinned = Math.max(maxPinned, s.allocator.pinnedDirectMemory());
                 maxReserved = Math.max(maxReserved, s.allocator.metric().usedDirectMemory());
             }
+            destination.shutdownOutput();
             sourceThread.join(WAIT_MILLIS);
             System.out.printf("%s: after the slow %,d bytes the source had sent %,d of %,d; most sent and not yet "
                             + "received %,d; relay allocator at most %,d bytes in live buffers, %,d reserved%n",
@@ -156,13 +160,15 @@ class RelayTest {
         }
     }
 
-    /** Bytes go both ways; the end of stream from either side ends the pair and reaches the other side. */
+    /**
+     * Bytes go both ways; the end of stream from either side reaches the other side after every byte, the other
+     * direction goes on, and the pair is done once both sides ended.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"nio", "epoll"})
-    void endOfStreamFromEitherSideReachesTheOther(String transport) throws Exception {
+    void halfCloseGoesThroughEitherWay(String transport) throws Exception {
         assumeTrue(available(transport), () -> transport + " cannot run here");
         try (Setup s = new Setup(transport)) {
-            // The source ends: the destination gets everything, then the end of stream.
             try (SocketChannel source = s.connectSource(); SocketChannel destination = s.acceptDestination()) {
                 byte[] request = "ping from the source".getBytes(StandardCharsets.US_ASCII);
                 source.write(ByteBuffer.wrap(request));
@@ -170,19 +176,55 @@ class RelayTest {
                 assertEquals(new String(request, StandardCharsets.US_ASCII), readExactly(destination, request.length));
                 destination.write(ByteBuffer.wrap(reply));
                 assertEquals(new String(reply, StandardCharsets.US_ASCII), readExactly(source, reply.length));
-                CompletableFuture<Void> pushed = pushAndEnd(source, 300_000);
-                assertEquals(300_000, readToEnd(destination), "the pattern, then the end of stream");
-                pushed.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
-                assertEquals(-1, source.read(ByteBuffer.allocate(1)), "the relay closed the source's side");
+                pushThenAnswer(source, destination);
+                awaitTrue(() -> s.relay.pairs() == 0, "the pair is done once both sides ended");
             }
-            // The destination ends: the source gets everything, then the end of stream.
             try (SocketChannel source = s.connectSource(); SocketChannel destination = s.acceptDestination()) {
-                CompletableFuture<Void> pushed = pushAndEnd(destination, 300_000);
-                assertEquals(300_000, readToEnd(source), "the pattern, then the end of stream");
-                pushed.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
-                assertEquals(-1, destination.read(ByteBuffer.allocate(1)), "the relay closed the destination's side");
+                pushThenAnswer(destination, source);
+                awaitTrue(() -> s.relay.pairs() == 0, "the pair is done once both sides ended");
             }
-            awaitTrue(() -> s.relay.pairs() == 0, "both pairs are done");
+        }
+    }
+
+    /**
+     * A client that sends its request and half-closes at once, before the answer came, gets the whole answer: here
+     * 20 MiB through the relay to the echo server and back, while the relay has long passed the client's end on.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll"})
+    void clientThatHalfClosesEarlyGetsTheWholeEchoBack(String transport) throws Exception {
+        assumeTrue(available(transport), () -> transport + " cannot run here");
+        EchoServer echo = new EchoServer(Watcher.builder().transport(transport).build(), 0);
+        try (echo; Setup s = new Setup(transport, echo.start(new InetSocketAddress("127.0.0.1", 0)));
+             SocketChannel client = s.connectSource()) {
+            CompletableFuture<Void> pushed = pushAndEnd(client, ECHOED);
+            assertEquals(ECHOED, readToEnd(client), "the whole echo, then the end of stream");
+            pushed.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            awaitTrue(() -> s.relay.pairs() == 0 && echo.openConnections() == 0, "the pair and the echo are done");
+        }
+    }
+
+    /** A destination that refuses the relay's connect: the relay lets the client go. */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "epoll"})
+    void refusedConnectFreesTheClient(String transport) throws Exception {
+        assumeTrue(available(transport), () -> transport + " cannot run here");
+        InetSocketAddress nobody;
+        try (ServerSocketChannel closedAtOnce = ServerSocketChannel.open()) {
+            nobody = (InetSocketAddress) closedAtOnce.bind(new InetSocketAddress("127.0.0.1", 0)).getLocalAddress();
+        }
+        try (Setup s = new Setup(transport, nobody); SocketChannel client = s.connectSource()) {
+            assertEquals(-1, client.read(ByteBuffer.allocate(1)), "the relay closes the client's connection");
+            awaitTrue(() -> s.relay.pairs() == 0, "the pair is done");
+        }
+    }
+
+    /** {@code first} sends 300,000 bytes and ends; {@code second} gets them and the end, then does the same. */
+    private static void pushThenAnswer(SocketChannel first, SocketChannel second) throws Exception {
+        for (SocketChannel[] way : new SocketChannel[][] {{first, second}, {second, first}}) {
+            CompletableFuture<Void> pushed = pushAndEnd(way[0], 300_000);
+            assertEquals(300_000, readToEnd(way[1]), "the pattern, then the end of stream");
+            pushed.get(WAIT_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
 
@@ -270,12 +312,17 @@ class RelayTest {
         final InetSocketAddress relayAddress;
 
         Setup(String transport) throws IOException {
+            this(transport, null);
+        }
+
+        /** A relay to {@code to}, or to the setup's own destination listener when null. */
+        Setup(String transport, InetSocketAddress to) throws IOException {
             // Small socket buffers at the test's ends, so that the kernel holds little of what is in transit; the
             // relay's own sockets keep the system's defaults.
             destinations.setOption(StandardSocketOptions.SO_RCVBUF, 64 * 1024);
             destinations.bind(new InetSocketAddress("127.0.0.1", 0));
             Watcher watcher = Watcher.builder().transport(transport).allocator(allocator).build();
-            relay = new Relay(watcher, allocator, (InetSocketAddress) destinations.getLocalAddress());
+            relay = new Relay(watcher, allocator, to != null ? to : (InetSocketAddress) destinations.getLocalAddress());
             relayAddress = relay.start(new InetSocketAddress("127.0.0.1", 0));
         }
 
