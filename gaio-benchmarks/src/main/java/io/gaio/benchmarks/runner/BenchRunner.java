@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -79,24 +80,42 @@ public final class BenchRunner {
             for (ServerKind server : servers) {
                 System.out.printf("[run %d/%d] %s%n", rep, plan.repetitions(), server.id);
                 runSession(session, server, rep, plan.warmup(), plan.busy(), results);
-                runSession(session, server, rep, plan.idleWarmup(), List.of(plan.idle()), results);
+                runIdle(session, server, rep, plan, results);
             }
         }
         return results;
     }
 
-    private static void runSession(Session session, ServerKind server, int rep, List<Load> warmup, List<Load> loads,
-                                   Results results) throws InterruptedException {
-        try {
-            session.run(server, rep, warmup, loads).forEach(results::add);
-        } catch (IOException e) {
-            System.out.println("    FAILED: " + e.getMessage());
-            loads.forEach(l -> results.add(new Sample(server, l, rep, Map.of(), e.getMessage())));
+    /** Each idle view in a session of its own; the C server has no JVM to set up, so its one run counts for each. */
+    private static void runIdle(Session session, ServerKind server, int rep, Plan plan, Results results)
+            throws InterruptedException {
+        List<Load> views = plan.idle();
+        List<Sample> first = runSession(session, server, rep, plan.idleWarmup(), views.subList(0, 1), results);
+        for (Load view : views.subList(1, views.size())) {
+            if (server.isJava()) {
+                runSession(session, server, rep, plan.idleWarmup(), List.of(view), results);
+            } else {
+                first.forEach(s -> results.add(new Sample(server, view, rep, s.metrics(), s.failure())));
+            }
         }
     }
 
+    /** Runs one session and adds its samples, or a failed one per load; returns what it added. */
+    private static List<Sample> runSession(Session session, ServerKind server, int rep, List<Load> warmup,
+                                           List<Load> loads, Results results) throws InterruptedException {
+        List<Sample> samples;
+        try {
+            samples = session.run(server, rep, warmup, loads);
+        } catch (IOException e) {
+            System.out.println("    FAILED: " + e.getMessage());
+            samples = loads.stream().map(l -> new Sample(server, l, rep, Map.of(), e.getMessage())).toList();
+        }
+        samples.forEach(results::add);
+        return samples;
+    }
+
     private static List<String> header(String[] args, Plan plan, Launcher launcher, List<ServerKind> servers,
-                                       String loadBefore, String loadAfter) {
+                                       String loadBefore, String loadAfter) throws InterruptedException {
         String command = System.getenv().getOrDefault("BENCH_COMMAND",
                 "java -cp gaio-benchmarks.jar " + BenchRunner.class.getName() + " " + String.join(" ", args)).trim();
         List<String> h = new ArrayList<>();
@@ -108,13 +127,20 @@ public final class BenchRunner {
                 + " (taskset). Load average before: " + loadBefore + "; after: " + loadAfter + ".");
         h.add("");
         List<String> jvms = new ArrayList<>();
+        Map<String, String> choices = new LinkedHashMap<>();
         for (ServerKind s : servers) {
             if (s.isJava()) {
-                String jvm = s.id + ": " + launcher.javaOf(s).getParent().getParent().getFileName();
-                jvms.add(jvm);
+                String jdk = launcher.javaOf(s).getParent().getParent().getFileName().toString();
+                jvms.add(s.id + ": " + jdk);
+                if (!choices.containsKey(jdk)) {
+                    choices.put(jdk, jdk + ": " + launcher.defaultChoices(s));
+                }
             }
         }
-        h.add("JVMs: " + String.join(", ", jvms) + "; flags " + String.join(" ", Launcher.JVM_FLAGS) + ".");
+        h.add("JVMs: " + String.join(", ", jvms) + ". Flags, " + Launcher.Jvm.PRE_TOUCHED.title + " (every load "
+                + "but the default-JVM idle one): " + String.join(" ", Launcher.Jvm.PRE_TOUCHED.allFlags()) + "; "
+                + Launcher.Jvm.DEFAULT.title + ": " + String.join(" ", Launcher.Jvm.DEFAULT.allFlags())
+                + ", the rest as the JVM chose it, pinned to one CPU (" + String.join("; ", choices.values()) + ").");
         return h;
     }
 }

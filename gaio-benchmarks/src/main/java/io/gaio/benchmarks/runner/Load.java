@@ -15,8 +15,11 @@ import java.util.List;
  * @param seconds     stream only: measured seconds (after {@code warmup} seconds)
  * @param warmup      stream only: warm-up seconds
  * @param inTable     whether the main table shows it (the burst series is also drawn as a chart)
+ * @param jvm         how a Java server's JVM is started for it: the idle load is measured in both setups, every
+ *                    other load only with the heap pre-touched
  */
-record Load(Kind kind, int conns, int conns2, int size, int rounds, double seconds, double warmup, boolean inTable) {
+record Load(Kind kind, int conns, int conns2, int size, int rounds, double seconds, double warmup, boolean inTable,
+            Launcher.Jvm jvm) {
 
     /** The load generator's modes, with the metric each is judged by. */
     enum Kind {
@@ -39,24 +42,30 @@ record Load(Kind kind, int conns, int conns2, int size, int rounds, double secon
     }
 
     static Load pingpong(int conns, int size, int rounds) {
-        return new Load(Kind.PINGPONG, conns, 0, size, rounds, 0, 0, true);
+        return new Load(Kind.PINGPONG, conns, 0, size, rounds, 0, 0, true, Launcher.Jvm.PRE_TOUCHED);
     }
 
     static Load burst(int conns, int size, boolean inTable) {
-        return new Load(Kind.BURST, conns, 0, size, 1, 0, 0, inTable);
+        return new Load(Kind.BURST, conns, 0, size, 1, 0, 0, inTable, Launcher.Jvm.PRE_TOUCHED);
     }
 
     static Load stream(int conns, int chunk, double warmup, double seconds) {
-        return new Load(Kind.STREAM, conns, 0, chunk, 1, seconds, warmup, true);
+        return new Load(Kind.STREAM, conns, 0, chunk, 1, seconds, warmup, true, Launcher.Jvm.PRE_TOUCHED);
     }
 
+    /** The idle load, a Java server started with its heap pre-touched. */
     static Load idle(int from, int to) {
-        return new Load(Kind.IDLE, from, to, 64, 1, 0, 0, true);
+        return idle(from, to, Launcher.Jvm.PRE_TOUCHED);
     }
 
-    /** A stable key, e.g. {@code pingpong-1000}. */
+    static Load idle(int from, int to, Launcher.Jvm jvm) {
+        return new Load(Kind.IDLE, from, to, 64, 1, 0, 0, true, jvm);
+    }
+
+    /** A stable key, e.g. {@code pingpong-1000} or {@code idle-default-1000-10000}. */
     String id() {
-        return kind.mode + "-" + conns + (conns2 > 0 ? "-" + conns2 : "");
+        return kind == Kind.IDLE ? String.join("-", kind.mode, jvm.id, String.valueOf(conns), String.valueOf(conns2))
+                : kind.mode + "-" + conns;
     }
 
     /** The column title, e.g. {@code pingpong 64 B × 1,000 conns}. */
@@ -69,7 +78,7 @@ record Load(Kind kind, int conns, int conns2, int size, int rounds, double secon
             case STREAM:
                 return String.format("stream %s chunks, %d conn%s", bytes(size), conns, conns == 1 ? "" : "s");
             default:
-                return String.format("idle %,d → %,d conns", conns, conns2);
+                return String.format("idle %,d → %,d conns, %s", conns, conns2, jvm.title);
         }
     }
 

@@ -81,22 +81,43 @@ final class MarkdownReport {
         md.append("\nOn loopback the connecting side's CPU runs most of the kernel's work of a connection (both ends of "
                 + "the handshake, the server's receive path), so a burst is bound by the load generator's core when "
                 + "its CPU use (table below) nears 100%; the server's CPU time then compares the servers better.\n");
+        section("Burst: server CPU per connection, µs ↓ (medians; in parentheses the ratio to " + ServerKind.BASELINE.id
+                + "'s), by connections");
+        table(loads, l -> String.format("%,d", l.conns()), (s, l) -> cell(s, l, "server_cpu_us_per_conn", "%,.1f"));
+        double tickMicros = ProcFs.NANOS_PER_TICK / 1e3;
+        int most = loads.get(loads.size() - 1).conns();
+        md.append(String.format(Locale.ROOT, "%nThe server process's user and system CPU time (/proc) from the first "
+                + "connect to the last echo, divided by the connections. /proc counts in %.0f ms ticks: ±%.1f µs per "
+                + "connection at %,d.%n", tickMicros / 1e3, tickMicros / most, most));
     }
 
+    /** One table per JVM setup, in the plan's order: the default JVM first, the figure a user sees. */
     private void idle() {
-        Load l = plan.idle();
-        section(String.format("Idle memory per connection, bytes: slope between %,d and %,d idle connections "
-                + "(medians)", l.conns(), l.conns2()));
-        row(List.of("server", "RSS", "live heap", "total = RSS + heap", "direct buffers (part of RSS)"));
-        row(alignment(4));
-        for (ServerKind s : servers) {
-            row(List.of(s.id, format(s, l, "rss_per_conn", "%,.0f"), format(s, l, "heap_per_conn", "%,.0f"),
-                    format(s, l, "total_per_conn", "%,.0f"), format(s, l, "direct_per_conn", "%,.0f")));
+        for (Load l : plan.idle()) {
+            boolean preTouched = l.jvm().heapPreTouched;
+            section(String.format("Idle, %s: memory per connection, bytes ↓, slope between %,d and %,d idle "
+                    + "connections (medians; in parentheses the ratio to %s's)", l.jvm().title, l.conns(), l.conns2(),
+                    ServerKind.BASELINE.id));
+            row(List.of("server", "RSS", "live heap", preTouched ? "total = RSS + live heap" : "total = RSS (heap "
+                    + "included)", "direct buffers (part of RSS)"));
+            row(alignment(4));
+            for (ServerKind s : servers) {
+                row(List.of(s.id, cell(s, l, "rss_per_conn", "%,.0f"), cell(s, l, "heap_per_conn", "%,.0f"),
+                        cell(s, l, "total_per_conn", "%,.0f"), format(s, l, "direct_per_conn", "%,.0f")));
+            }
+            md.append(String.format("%nAt each step the server idles for %.1f s; a Java server then runs three full "
+                    + "GCs (System.gc()), which give the live heap, and trims its native heap "
+                    + "(System.trim_native_heap) before RSS is read. ", plan.settleMillis() / 1000.0));
+            md.append(preTouched ? "Java heaps are fixed and pre-touched (-Xms = -Xmx, -XX:+AlwaysPreTouch), so RSS "
+                    + "measures native memory and the live heap is added to it for the total.\n"
+                    : "Java servers start with no heap or GC flags: the JVM sizes the heap and picks the collector "
+                    + "(header), so RSS holds the heap pages the JVM touched, live or not, and those the GCs gave "
+                    + "back are gone from it. The total is RSS alone: adding the live heap would count it twice. An "
+                    + "RSS below the live heap means the heap had touched room to spare at the first step.\n");
         }
-        md.append(String.format("%nAt each step the server idles for %.1f s; a Java server then runs full GCs and "
-                + "trims its native heap (System.trim_native_heap) before RSS is read. Java heaps are fixed and "
-                + "pre-touched (-Xms = -Xmx, -XX:+AlwaysPreTouch), so RSS measures native memory and the live heap "
-                + "is added to it for the total.%n", plan.settleMillis() / 1000.0));
+        if (servers.stream().anyMatch(s -> !s.isJava())) {
+            md.append("\nThe C server has no JVM: its one idle run counts for both views.\n");
+        }
     }
 
     private void cpu() {

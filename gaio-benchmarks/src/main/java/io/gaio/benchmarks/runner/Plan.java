@@ -4,23 +4,25 @@ import java.util.List;
 
 /**
  * What the runner runs against every server, in order: warm-up loads (not reported) and measured loads. The
- * measured loads of one session share one server process; the idle load gets a fresh process, since a server that
- * just served 10,000 busy connections has memory to spare that idle connections would reuse.
+ * measured loads of one session share one server process; each idle load gets a fresh process, since a server that
+ * just served 10,000 busy connections has memory to spare that idle connections would reuse. There are two idle
+ * loads, the same load with the Java server started in each {@link Launcher.Jvm} setup.
  *
  * @param name         "full" or "quick"
  * @param repetitions  how many times each server runs the plan (alternating servers)
  * @param warmup       loads run first in each busy session, to compile the hot paths
  * @param busy         measured loads, one server process
- * @param idleWarmup   loads run first in the idle session
- * @param idle         the idle load, its own server process
+ * @param idleWarmup   loads run first in each idle session
+ * @param idle         the idle loads, each its own server process: with a default JVM first, the figure a user
+ *                     sees, then with the heap pre-touched
  * @param pauseMillis  pause after every load
  * @param settleMillis wait at each idle step before sampling memory; over 5 s lets the JVM free the JIT's arena
  *                     chunks (its chunk pool is cleaned every 5 s), which would otherwise count as per-connection
  */
-record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, List<Load> idleWarmup, Load idle,
+record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, List<Load> idleWarmup, List<Load> idle,
             long pauseMillis, long settleMillis) {
 
-    /** The full benchmark: about 20 minutes for six servers. */
+    /** The full benchmark: about 45 minutes for the nine default servers on two cores. */
     static Plan full(int repetitions) {
         return new Plan("full", repetitions,
                 List.of(Load.pingpong(100, 64, 3000), Load.burst(2048, 1024, false), Load.stream(1, 65536, 0.5, 1)),
@@ -29,7 +31,7 @@ record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, Li
                         Load.burst(8192, 1024, true), Load.stream(1, 65536, 1, 5)),
                 // Accepting and the first echo get compiled before the idle connections come.
                 List.of(Load.pingpong(100, 64, 1000), Load.burst(2048, 64, false)),
-                Load.idle(1000, 10_000),
+                idleViews(1000, 10_000),
                 1000, 6000);
     }
 
@@ -40,8 +42,12 @@ record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, Li
                 List.of(Load.pingpong(10, 64, 200), Load.pingpong(100, 64, 20), Load.pingpong(1000, 64, 2),
                         Load.burst(256, 1024, false), Load.burst(1024, 1024, true), Load.stream(1, 65536, 0.2, 0.5)),
                 List.of(),
-                Load.idle(100, 1000),
+                idleViews(100, 1000),
                 100, 500);
+    }
+
+    private static List<Load> idleViews(int from, int to) {
+        return List.of(Load.idle(from, to, Launcher.Jvm.DEFAULT), Load.idle(from, to, Launcher.Jvm.PRE_TOUCHED));
     }
 
     /** The burst loads, for the chart. */
@@ -52,7 +58,7 @@ record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, Li
     /** Every measured load, in report order. */
     List<Load> measured() {
         List<Load> all = new java.util.ArrayList<>(busy);
-        all.add(idle);
+        all.addAll(idle);
         return all;
     }
 }

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 /** What Linux's /proc tells about a server process: resident memory, CPU time, open descriptors. */
 final class ProcFs {
     /** USER_HZ, the unit of the CPU times in /proc/PID/stat; 100 on every Linux the JDK supports. */
-    private static final long NANOS_PER_TICK = 10_000_000L;
+    static final long NANOS_PER_TICK = 10_000_000L;
 
     private ProcFs() {
     }

@@ -39,11 +39,14 @@ final class Results {
         return median(values(server, load, metric));
     }
 
-    /** This server's median over the baseline's; empty when either is missing. */
+    /**
+     * This server's median over the baseline's; empty when either is missing or negative, or the baseline's is zero
+     * (an RSS slope can be below zero, and a ratio with it would mean nothing).
+     */
     OptionalDouble ratio(ServerKind server, Load load, String metric) {
         OptionalDouble mine = median(server, load, metric);
         OptionalDouble base = median(ServerKind.BASELINE, load, metric);
-        return mine.isPresent() && base.isPresent() && base.getAsDouble() != 0
+        return mine.isPresent() && base.isPresent() && mine.getAsDouble() >= 0 && base.getAsDouble() > 0
                 ? OptionalDouble.of(mine.getAsDouble() / base.getAsDouble()) : OptionalDouble.empty();
     }
 

@@ -40,13 +40,17 @@ final class Session {
         this.guard = guard;
     }
 
-    /** Starts the server, runs the warm-up loads, then each measured load once. */
+    /**
+     * Starts the server, runs the warm-up loads, then each measured load once. The loads share one process, started
+     * in the {@link Launcher.Jvm} setup of the measured loads (all the same).
+     */
     List<Sample> run(ServerKind kind, int repetition, List<Load> warmup, List<Load> measured)
             throws IOException, InterruptedException {
         List<Sample> samples = new ArrayList<>();
         int port = endpoints.nextPort();
         Path log = logDir.resolve(kind.id + ".log");
-        try (ServerProcess server = ServerProcess.start(kind, port, launcher.command(kind, port), log)) {
+        List<String> command = launcher.command(kind, port, measured.get(0).jvm());
+        try (ServerProcess server = ServerProcess.start(kind, port, command, log)) {
             for (Load load : warmup) {
                 Sample s = measure(server, load, repetition);
                 progress.printf("    warm-up %-32s %s%n", load.title(), s.ok() ? "done" : "FAILED: " + s.failure());
@@ -82,7 +86,7 @@ final class Session {
 
     private Sample measureOnce(ServerProcess server, Load load, int repetition)
             throws IOException, InterruptedException {
-        IdleMemory idle = load.kind() == Load.Kind.IDLE ? new IdleMemory(server, settleMillis) : null;
+        IdleMemory idle = load.kind() == Load.Kind.IDLE ? new IdleMemory(server, load.jvm(), settleMillis) : null;
         long busy0 = ProcFs.machineBusyNanos();
         long runner0 = ProcFs.cpuNanos(RUNNER_PID);
         long cpu0 = server.cpuNanos();
@@ -97,6 +101,10 @@ final class Session {
             long loadgenCpu = Long.parseLong(result.getOrDefault("cpu_total_ns", "0"));
             metrics.put("server_cpu_pct", 100.0 * serverCpu / wall);
             metrics.put("server_cpu_ms", serverCpu / 1e6);
+            if (load.kind() == Load.Kind.BURST) {
+                // The load generator's core bounds a burst's wall time on loopback; this compares the servers' code.
+                metrics.put("server_cpu_us_per_conn", serverCpu / 1e3 / load.conns());
+            }
             long runnerCpu = ProcFs.cpuNanos(RUNNER_PID) - runner0;
             metrics.put("foreign_cpu_pct", QuietGuard.foreignPct(ProcFs.machineBusyNanos() - busy0,
                     serverCpu + loadgenCpu + runnerCpu, wall));
@@ -161,24 +169,27 @@ final class Session {
             case PINGPONG:
                 return String.format("%,10.0f msgs/s  p99 %7.2f ms %s", m.get("msgs_per_s"), m.get("p99_ms"), cpu);
             case BURST:
-                return String.format("%10.1f ms %s", m.get("wall_ms"), cpu);
+                return String.format("%10.1f ms, %.1f µs server CPU/conn %s", m.get("wall_ms"),
+                        m.get("server_cpu_us_per_conn"), cpu);
             case STREAM:
                 return String.format("%10.1f MB/s %s", m.get("mb_per_s"), cpu);
             default:
-                return String.format("%,10.0f B/conn (RSS %,.0f + heap %,.0f; direct %,.0f)",
+                return String.format("%,10.0f B/conn (RSS %,.0f, live heap %,.0f, direct %,.0f)",
                         m.get("total_per_conn"), m.get("rss_per_conn"), m.get("heap_per_conn"),
                         m.get("direct_per_conn"));
         }
     }
 
     /** The server's memory at each step of the idle load, and the slopes between the two steps. */
-    private static final class IdleMemory {
+    static final class IdleMemory {
         private final ServerProcess server;
+        private final Launcher.Jvm jvm;
         private final long settleMillis;
         private final List<long[]> points = new ArrayList<>();
 
-        IdleMemory(ServerProcess server, long settleMillis) {
+        IdleMemory(ServerProcess server, Launcher.Jvm jvm, long settleMillis) {
             this.server = server;
+            this.jvm = jvm;
             this.settleMillis = settleMillis;
         }
 
@@ -191,11 +202,13 @@ final class Session {
         }
 
         void addSlopes(Map<String, Double> m) {
-            if (points.size() < 2) {
-                return;
+            if (points.size() >= 2) {
+                slopes(jvm, points.get(0), points.get(points.size() - 1), m);
             }
-            long[] a = points.get(0);
-            long[] b = points.get(points.size() - 1);
+        }
+
+        /** The memory figures of two {@link #sample} points {@code a} and {@code b}, per connection between them. */
+        static void slopes(Launcher.Jvm jvm, long[] a, long[] b, Map<String, Double> m) {
             m.put("rss_first", (double) a[1]);
             m.put("heap_first", (double) a[2]);
             m.put("rss_last", (double) b[1]);
@@ -204,8 +217,9 @@ final class Session {
             m.put("rss_per_conn", (b[1] - a[1]) / n);
             m.put("heap_per_conn", (b[2] - a[2]) / n);
             m.put("direct_per_conn", (b[3] - a[3]) / n);
-            // The heap is resident from the start (-Xms = -Xmx, pre-touched), so RSS misses it: add it back.
-            m.put("total_per_conn", (b[1] - a[1] + b[2] - a[2]) / n);
+            // A pre-touched heap is resident from the start, so RSS misses it: add the live heap back. Otherwise RSS
+            // holds the heap pages the JVM touched, live or not; adding the live heap would count it twice.
+            m.put("total_per_conn", (b[1] - a[1] + (jvm.heapPreTouched ? b[2] - a[2] : 0)) / n);
         }
     }
 }

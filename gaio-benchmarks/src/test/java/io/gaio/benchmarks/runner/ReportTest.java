@@ -1,6 +1,7 @@
 package io.gaio.benchmarks.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -12,6 +13,8 @@ class ReportTest {
     private final Plan plan = Plan.quick();
     private final Load pingpong = plan.busy().get(0);
     private final Load burst = plan.bursts().get(0);
+    private final Load idleDefault = plan.idle().get(0);
+    private final Load idlePreTouched = plan.idle().get(1);
 
     @Test
     void medianAndRatioToTheBaseline() {
@@ -35,8 +38,39 @@ class ReportTest {
         String md = MarkdownReport.render(plan, List.of(ServerKind.NETTY_EPOLL, ServerKind.GAIO_EPOLL), results(),
                 List.of("Command: `bench.sh --quick`"));
         assertTrue(md.startsWith("Command: `bench.sh --quick`"), md);
-        assertTrue(md.contains("| gaio-epoll | 220 (2.00×) |"), md);
-        assertTrue(md.contains("| netty-epoll | 110 (1.00×) |"), md);
+        assertContains(md, "| gaio-epoll | 220 (2.00×) |", "| netty-epoll | 110 (1.00×) |");
+    }
+
+    @Test
+    void burstCpuPerConnectionHasItsTable() {
+        String md = render();
+        assertContains(md.substring(md.indexOf("#### Burst: server CPU per connection")),
+                "| gaio-epoll | 15.0 (0.50×) |", "| netty-epoll | 30.0 (1.00×) |", "±9.8 µs per connection at 1,024.");
+    }
+
+    @Test
+    void idleViewsDefaultJvmFirstEachWithRatios() {
+        String md = render();
+        int defaultJvm = md.indexOf("#### Idle, default JVM");
+        int preTouched = md.indexOf("#### Idle, pre-touched heap");
+        assertTrue(defaultJvm > 0 && preTouched > defaultJvm, md);
+        assertContains(md.substring(defaultJvm, preTouched), "total = RSS (heap included)",
+                "| gaio-epoll | 300 (0.50×) | 400 (0.80×) | 300 (0.50×) | 0 |");
+        // Netty's RSS slope is negative here: no ratio to it.
+        assertContains(md.substring(preTouched), "total = RSS + live heap",
+                "| gaio-epoll | 10 | 400 (0.80×) | 410 (0.91×) | 0 |");
+        assertContains(md, "idle 100 → 1,000 conns, default JVM, B/conn ↓ |");
+    }
+
+    @Test
+    void noRatioWithANegativeMedian() {
+        Results r = results();
+        assertEquals(0.5, r.ratio(ServerKind.GAIO_EPOLL, idleDefault, "rss_per_conn").getAsDouble());
+        assertFalse(r.ratio(ServerKind.GAIO_EPOLL, idlePreTouched, "rss_per_conn").isPresent());
+        for (int rep = 4; rep <= 7; rep++) {
+            r.add(idle(ServerKind.GAIO_EPOLL, idleDefault, rep, -20, 400, -20));
+        }
+        assertFalse(r.ratio(ServerKind.GAIO_EPOLL, idleDefault, "rss_per_conn").isPresent());
     }
 
     @Test
@@ -48,14 +82,36 @@ class ReportTest {
         assertEquals(50.0, BurstChart.niceCeiling(42));
     }
 
+    private static void assertContains(String text, String... parts) {
+        for (String part : parts) {
+            assertTrue(text.contains(part), () -> "no '" + part + "' in\n" + text);
+        }
+    }
+
+    private String render() {
+        return MarkdownReport.render(plan, List.of(ServerKind.NETTY_EPOLL, ServerKind.GAIO_EPOLL), results(),
+                List.of());
+    }
+
     private Results results() {
         Results r = new Results();
         for (int rep = 1; rep <= 3; rep++) {
             r.add(new Sample(ServerKind.NETTY_EPOLL, pingpong, rep, Map.of("msgs_per_s", 90.0 + 10 * rep), null));
             r.add(new Sample(ServerKind.GAIO_EPOLL, pingpong, rep, Map.of("msgs_per_s", 180.0 + 20 * rep), null));
-            r.add(new Sample(ServerKind.NETTY_EPOLL, burst, rep, Map.of("wall_ms", 40.0), null));
-            r.add(new Sample(ServerKind.GAIO_EPOLL, burst, rep, Map.of("wall_ms", 20.0), null));
+            r.add(new Sample(ServerKind.NETTY_EPOLL, burst, rep, Map.of("wall_ms", 40.0,
+                    "server_cpu_us_per_conn", 30.0), null));
+            r.add(new Sample(ServerKind.GAIO_EPOLL, burst, rep, Map.of("wall_ms", 20.0,
+                    "server_cpu_us_per_conn", 15.0), null));
+            r.add(idle(ServerKind.NETTY_EPOLL, idleDefault, rep, 600, 500, 600));
+            r.add(idle(ServerKind.GAIO_EPOLL, idleDefault, rep, 300, 400, 300));
+            r.add(idle(ServerKind.NETTY_EPOLL, idlePreTouched, rep, -50, 500, 450));
+            r.add(idle(ServerKind.GAIO_EPOLL, idlePreTouched, rep, 10, 400, 410));
         }
         return r;
+    }
+
+    private static Sample idle(ServerKind server, Load load, int rep, double rss, double heap, double total) {
+        return new Sample(server, load, rep, Map.of("rss_per_conn", rss, "heap_per_conn", heap, "total_per_conn",
+                total, "direct_per_conn", 0.0), null);
     }
 }
