@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.lang.ref.WeakReference;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Iterator;
 
 /**
  * One connection, delegated or the watcher's own: its socket, its pending reads and writes (each direction FIFO, the
@@ -46,8 +44,8 @@ final class Conn implements ReadinessListener {
     /** Whether a read waits in the engine's starved list for swap space. */
     boolean starved;
 
-    private final ArrayDeque<OpResult> reads = new ArrayDeque<>(2);
-    private final ArrayDeque<OpResult> writes = new ArrayDeque<>(2);
+    private final RequestQueue reads = new RequestQueue();
+    private final RequestQueue writes = new RequestQueue();
     private int interest;
     /** The head read's buffer while the transport holds it, else null. */
     private ByteBuf lentRead;
@@ -74,7 +72,7 @@ final class Conn implements ReadinessListener {
     void enqueue(OpResult r) {
         r.owner = this;
         boolean read = r.operation == Operation.READ;
-        ArrayDeque<OpResult> queue = read ? reads : writes;
+        RequestQueue queue = read ? reads : writes;
         queue.add(r);
         if (socket == null || connecting != null) {
             return;
@@ -282,7 +280,7 @@ final class Conn implements ReadinessListener {
     private int gatherable() {
         int max = Math.min(writes.size(), engine.iov.length);
         int n = 0;
-        for (Iterator<OpResult> it = writes.iterator(); n < max && it.next().operation == Operation.WRITE; ) {
+        for (OpResult w = writes.peek(); n < max && w.operation == Operation.WRITE; w = w.next) {
             n++;
         }
         return n;
@@ -307,9 +305,9 @@ final class Conn implements ReadinessListener {
     /** Writes the first {@code count} queued writes, gathered through the engine's scratch array. */
     private long writeFirst(int count) throws IOException {
         ByteBuf[] iov = engine.iov;
-        Iterator<OpResult> queued = writes.iterator();
-        for (int i = 0; i < count; i++) {
-            iov[i] = queued.next().buffer;
+        OpResult w = writes.peek();
+        for (int i = 0; i < count; i++, w = w.next) {
+            iov[i] = w.buffer;
         }
         try {
             return socket.write(iov, count);
@@ -333,13 +331,14 @@ final class Conn implements ReadinessListener {
     }
 
     /** Ends the requests whose deadline passed while lent; only the head can have been partly sent. */
-    private void endAborted(ArrayDeque<OpResult> queue) {
-        for (Iterator<OpResult> it = queue.iterator(); it.hasNext(); ) {
-            OpResult r = it.next();
+    private void endAborted(RequestQueue queue) {
+        for (OpResult r = queue.peek(); r != null; ) {
+            OpResult next = r.next;
             if (r.abort != null) {
-                it.remove();
+                queue.remove(r);
                 engine.complete(r, r.abort);
             }
+            r = next;
         }
     }
 
@@ -365,10 +364,7 @@ final class Conn implements ReadinessListener {
 
     private boolean isLentWrite(OpResult r) {
         int i = 0;
-        for (OpResult w : writes) {
-            if (i++ == lentWrites) {
-                return false;
-            }
+        for (OpResult w = writes.peek(); w != null && i < lentWrites; w = w.next, i++) {
             if (w == r) {
                 return true;
             }
@@ -404,12 +400,14 @@ final class Conn implements ReadinessListener {
         if (lent != null) {
             reads.add(lent);
         }
-        OpResult[] lentHead = new OpResult[lentWrites];
-        for (int i = 0; i < lentHead.length; i++) {
-            lentHead[i] = writes.poll();
+        RequestQueue lentHead = new RequestQueue();
+        for (int i = 0; i < lentWrites; i++) {
+            lentHead.add(writes.poll());
         }
         drainWith(writes);
-        writes.addAll(Arrays.asList(lentHead));
+        for (OpResult w; (w = lentHead.poll()) != null; ) {
+            writes.add(w);
+        }
         if (cleanable != null) {
             cleanable.clean();
         }
@@ -462,7 +460,7 @@ final class Conn implements ReadinessListener {
         }
     }
 
-    private void drainWith(ArrayDeque<OpResult> queue) {
+    private void drainWith(RequestQueue queue) {
         for (OpResult r; (r = queue.poll()) != null; ) {
             end(r);
         }

@@ -30,6 +30,8 @@ public final class OpResult {
     final boolean hasDeadline;
     int deadlineIndex = -1;
     Conn owner;
+    /** The next request in its connection's {@link RequestQueue}. */
+    OpResult next;
     ByteBuf swapChunk;
     /** Why the request ends once a completion-based transport returns it (a deadline passed while it was lent). */
     Throwable abort;
