@@ -71,6 +71,8 @@ final class Demo {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx1g");
+        // What the jar's manifest grants the server process: run with -cp, the client would print the JDK's warnings.
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED"));
         String transport = System.getProperty("gaio.transport");
         if (transport != null) {
             cmd.add("-Dgaio.transport=" + transport);

@@ -1,5 +1,8 @@
 package io.gaio.examples;
 
+import io.gaio.TransportStatus;
+import io.gaio.TransportUnavailableException;
+import io.gaio.Transports;
 import java.util.Arrays;
 
 /**
@@ -13,6 +16,8 @@ import java.util.Arrays;
  *       as the other side accepts the writes, and passes a half-close through either way.</li>
  *   <li>{@code demo [--connections 8192] [--size 1024] [--rounds 10] [--transport T]}: an echo server on a watcher
  *       driven by a client process, with a report.</li>
+ *   <li>{@code transports}: every transport on the class path, whether it can run here and why not, and which one
+ *       a watcher picks by default.</li>
  * </ul>
  */
 public final class Main {
@@ -42,9 +47,26 @@ public final class Main {
             case "demo-client":
                 DemoClient.main(options);
                 break;
+            case "transports":
+                printTransports();
+                break;
             default:
                 usage();
                 System.exit(2);
+        }
+    }
+
+    private static void printTransports() {
+        String chosen;
+        try {
+            chosen = Transports.selected().name();
+        } catch (TransportUnavailableException e) {
+            chosen = null;
+        }
+        for (TransportStatus t : Transports.list()) {
+            System.out.println(t.name() + " (priority " + t.priority() + "): " + (t.isAvailable()
+                    ? "available" + (t.name().equals(chosen) ? ", picked by default" : "")
+                    : "unavailable: " + t.unavailabilityCause()));
         }
     }
 
@@ -52,6 +74,6 @@ public final class Main {
         System.err.println("usage: java -jar gaio-examples.jar echo-server|push-server --port PORT [--transport NAME]"
                 + " [--buffer BYTES] [--collect waitio|loop]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
                 + " [--transport NAME]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
-                + " [--rounds R] [--transport NAME]");
+                + " [--rounds R] [--transport NAME]\n       java -jar gaio-examples.jar transports");
     }
 }
