@@ -27,8 +27,8 @@ public final class Connection {
     /**
      * The local address: where it was accepted, or where the connect bound it.
      *
-     * @return the address; {@code null} before a connect has started, or when the connection was closed before the
-     *         address was first asked for
+     * @return the address; {@code null} until a connect has completed (NIO cannot tell it before, so no transport
+     *         does), or when the connection was closed before the address was first asked for
      */
     public InetSocketAddress localAddress() {
         InetSocketAddress a = local;

@@ -192,7 +192,7 @@ final class Engine {
     /** A connection's local or remote address, asked on the loop; null when closed or not connected. */
     InetSocketAddress addressOf(Conn conn, boolean local) {
         try {
-            return onLoop(() -> conn.closed || conn.socket == null ? null
+            return onLoop(() -> conn.closed || !conn.isEstablished() ? null
                     : local ? conn.socket.localAddress() : conn.socket.remoteAddress());
         } catch (IOException closedMeanwhile) {
             return null;

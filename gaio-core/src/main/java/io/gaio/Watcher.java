@@ -123,7 +123,8 @@ public final class Watcher implements AutoCloseable {
      * @param context    any object, returned unchanged in the result
      * @param connection a connection the transport supports; delegated to this watcher on first use
      * @param buffer     where to read, from its writer index; {@code null} to use the swap buffer
-     * @param timeout    how long to wait for bytes, from now
+     * @param timeout    how long to wait for bytes, from now; about 73 years or more (e.g.
+     *                   {@code ChronoUnit.FOREVER.getDuration()}) means no deadline
      * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
      * @throws EmptyBufferException           when the buffer has no writable bytes
      * @throws WatcherClosedException         when the watcher is closed
@@ -138,7 +139,8 @@ public final class Watcher implements AutoCloseable {
      * @param context    any object, returned unchanged in the result
      * @param connection a connection the transport supports; delegated to this watcher on first use
      * @param buffer     the buffer to fill, from its writer index to its capacity
-     * @param timeout    the deadline from now, or {@code null} for none
+     * @param timeout    the deadline from now, or {@code null} for none (as is any duration of about 73 years or
+     *                   more)
      * @throws EmptyBufferException           when {@code buffer} is null or has no writable bytes
      * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
      * @throws WatcherClosedException         when the watcher is closed
@@ -171,7 +173,7 @@ public final class Watcher implements AutoCloseable {
      * @param context    any object, returned unchanged in the result
      * @param connection a connection the transport supports; delegated to this watcher on first use
      * @param buffer     the bytes to send, from its reader index to its writer index
-     * @param timeout    how long the write may take, from now
+     * @param timeout    how long the write may take, from now; about 73 years or more means no deadline
      * @throws EmptyBufferException           when the buffer is null or has no readable bytes
      * @throws UnsupportedConnectionException when the connection is null or of an unsupported type
      * @throws WatcherClosedException         when the watcher is closed
@@ -304,9 +306,11 @@ public final class Watcher implements AutoCloseable {
      * afterwards on the same object fail the same way. Objects this watcher never took over are left alone.
      *
      * @param connection the connection object given in earlier requests
-     * @throws WatcherClosedException when the watcher is closed
+     * @throws UnsupportedConnectionException when the connection is another watcher's {@link Connection}
+     * @throws WatcherClosedException         when the watcher is closed
      */
     public void free(Object connection) {
+        checkOwner(connection);
         engine.submit(new Engine.FreeRequest(Objects.requireNonNull(connection, "connection")));
     }
 
@@ -397,7 +401,7 @@ public final class Watcher implements AutoCloseable {
 
     private static OpResult request(Operation op, Object context, Object connection, ByteBuf buffer, boolean full,
                                     Duration timeout) {
-        if (timeout == null) {
+        if (timeout == null || timeout.compareTo(NO_DEADLINE) >= 0) {
             return new OpResult(op, context, connection, buffer, full, false, 0);
         }
         return new OpResult(op, context, connection, buffer, full, true, System.nanoTime() + saturatedNanos(timeout));
@@ -408,10 +412,7 @@ public final class Watcher implements AutoCloseable {
             throw new WatcherClosedException();
         }
         if (connection instanceof Connection) {
-            if (((Connection) connection).state.engine != engine) {
-                throw new UnsupportedConnectionException("the connection belongs to another watcher: submit its "
-                        + "requests to the watcher that accepted or connected it");
-            }
+            checkOwner(connection);
             return;
         }
         if (connection instanceof Listener) {
@@ -425,6 +426,13 @@ public final class Watcher implements AutoCloseable {
             throw new UnsupportedConnectionException("gaio transport '" + engine.transport.name()
                     + "' cannot take over a " + connection.getClass().getName() + "; pass "
                     + engine.transport.supportedTypes());
+        }
+    }
+
+    private void checkOwner(Object connection) {
+        if (connection instanceof Connection && ((Connection) connection).state.engine != engine) {
+            throw new UnsupportedConnectionException("the connection belongs to another watcher: submit its "
+                    + "requests and its free() to the watcher that accepted or connected it");
         }
     }
 
@@ -442,9 +450,14 @@ public final class Watcher implements AutoCloseable {
         }
     }
 
+    /**
+     * A duration this long or longer (about 73 years) means "no deadline": {@code Duration.toNanos()} overflows
+     * beyond about 292 years, and {@code nanoTime()} plus it would run into the past well before.
+     */
+    private static final Duration NO_DEADLINE = Duration.ofNanos(Long.MAX_VALUE / 4);
+
     private static long saturatedNanos(Duration d) {
-        // Keeps nanoTime() + result from overflowing into the past for absurdly long timeouts.
-        return Math.min(d.toNanos() > 0 ? d.toNanos() : 0, Long.MAX_VALUE / 4);
+        return d.isNegative() ? 0 : d.compareTo(NO_DEADLINE) >= 0 ? NO_DEADLINE.toNanos() : d.toNanos();
     }
 
     /**

@@ -14,12 +14,14 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cleanup by the garbage collector (rule 14; gaio's TestGC): a delegated connection object the program drops
  * without {@code free} gets its socket closed (where the transport keeps its own duplicate of the socket, so that
- * the caller's object can become unreachable), and a watcher dropped without {@code close} is closed with every
- * socket it owned.
+ * the caller's object can become unreachable), so does a {@link io.gaio.Connection} of the watcher's own (on every
+ * transport), and a watcher dropped without {@code close} is closed with every socket it owned.
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class CleanerTest extends TransportTestBase {
@@ -31,22 +33,56 @@ class CleanerTest extends TransportTestBase {
         assumeTrue(transport().duplicatesSockets(), "transport " + transport().name() + " uses the caller's object "
                 + "itself; it stays reachable until free/close");
         try (Loopback lb = Loopback.open(); Watcher w = newWatcher()) {
-            SocketChannel client = delegateAndDrop(lb, w);
-            try {
-                client.configureBlocking(false);
-                int before = openDescriptorCount();
-                gcUntil(() -> {
-                    drainResults(w);
-                    return peerClosed(client);
-                }, GC_WAIT, "closing the socket of a dropped connection object");
-                if (before >= 0) {
-                    gcUntil(() -> countDescriptors() < before, Duration.ofSeconds(10),
-                            "releasing the descriptor of a dropped connection object");
-                }
-            } finally {
-                client.close();
-            }
+            assertClosedOnceCollected(w, delegateAndDrop(lb, w), "a dropped connection object");
         }
+    }
+
+    /**
+     * Collects garbage until the peer of a dropped connection sees the end of stream, then until the watcher's
+     * descriptor is released; closes the peer.
+     */
+    private static void assertClosedOnceCollected(Watcher w, SocketChannel peer, String what) throws Exception {
+        try {
+            peer.configureBlocking(false);
+            int before = openDescriptorCount();
+            gcUntil(() -> {
+                drainResults(w);
+                return peerClosed(peer);
+            }, GC_WAIT, "closing the socket of " + what);
+            if (before >= 0) {
+                gcUntil(() -> countDescriptors() < before, Duration.ofSeconds(10),
+                        "releasing the descriptor of " + what);
+            }
+        } finally {
+            peer.close();
+        }
+    }
+
+    /**
+     * A {@link io.gaio.Connection} the watcher owns, accepted or connected, dropped with no request pending after an
+     * echo: closed on every transport (the watcher owns the socket; nothing is duplicated), so the peer sees the end
+     * of stream and the descriptor is released.
+     */
+    @ParameterizedTest(name = "accepted: {0}")
+    @ValueSource(booleans = {true, false})
+    void droppedOwnedConnectionIsClosed(boolean accepted) throws Exception {
+        try (Watcher w = newWatcher()) {
+            assertClosedOnceCollected(w, ownAndDrop(w, accepted), "a dropped Connection");
+        }
+    }
+
+    /** Opens a connection of the watcher's own, echoes once through it, and keeps only the peer's end. */
+    private static SocketChannel ownAndDrop(Watcher w, boolean accepted) throws Exception {
+        CompletionLedger ledger = new CompletionLedger("before the drop");
+        OwnedConnection c = OwnedConnection.open(w, ledger, accepted);
+        try {
+            assertEchoes(w, ledger, c.connection, c.peer, 10, 1);
+            ledger.assertSettled();
+        } catch (Exception | Error e) {
+            c.close();
+            throw e;
+        }
+        return c.peer;
     }
 
     /** Delegates a new connection with a completed read and write, and keeps only its client end. */

@@ -120,6 +120,20 @@ final class CompletionLedger {
         awaitSettled(w, timeout, r -> { });
     }
 
+    /**
+     * Waits until nothing is outstanding while another thread, which collects the completions (an
+     * {@link EchoServer}), books them; fails when that takes longer than {@code timeout}.
+     */
+    void awaitBookedElsewhere(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!outstanding.isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail(outstanding.size() + " requests still outstanding after " + timeout + ": " + this);
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Collects exactly {@code n} completions (booking each) and returns them; their slices are no longer valid. */
     List<OpResult> await(Watcher w, int n) throws InterruptedException {
         List<OpResult> got = new ArrayList<>(n);

@@ -1,5 +1,8 @@
 package io.gaio.conformance;
 
+import io.gaio.Connection;
+import io.gaio.ConnectionClosedException;
+import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
@@ -50,6 +53,11 @@ final class EchoServer implements AutoCloseable {
     private final Queue<String> failures = new ConcurrentLinkedQueue<>();
     private final AtomicInteger closed = new AtomicInteger();
     private final AtomicInteger nextIndex = new AtomicInteger();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicInteger acceptFailures = new AtomicInteger();
+    private volatile Throwable lastAcceptError;
+    private volatile Listener listener;
+    private volatile CompletionLedger acceptLedger;
     private volatile boolean stopping;
 
     /**
@@ -73,6 +81,40 @@ final class EchoServer implements AutoCloseable {
         Conn c = new Conn(nextIndex.getAndIncrement(), connection);
         conns.add(c);
         submitRead(c);
+    }
+
+    /**
+     * Keeps {@code pending} accepts outstanding on {@code listener} (one listener per server, of its watcher), each
+     * booked in {@code ledger}, and serves every connection accepted. A failed accept is counted
+     * ({@link #acceptFailures()}) and submitted again, as an application would, unless the listener was closed
+     * ({@link ConnectionClosedException}).
+     */
+    void acceptFrom(Listener listener, CompletionLedger ledger, int pending) {
+        this.acceptLedger = ledger;
+        this.listener = listener;
+        for (int i = 0; i < pending; i++) {
+            submitAccept();
+        }
+    }
+
+    /** The watcher the server runs on. */
+    Watcher watcher() {
+        return watcher;
+    }
+
+    /** Connections accepted. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** Accepts that failed with an error other than {@link ConnectionClosedException}. */
+    int acceptFailures() {
+        return acceptFailures.get();
+    }
+
+    /** The error of the last failed accept, or {@code null}. */
+    Throwable lastAcceptError() {
+        return lastAcceptError;
     }
 
     /** Connections freed after the end of their stream. */
@@ -125,6 +167,10 @@ final class EchoServer implements AutoCloseable {
                     failures.add("waitIO() without a timeout returned an empty batch");
                 }
                 for (OpResult r : batch) {
+                    if (r.operation() == Operation.ACCEPT) {
+                        onAccept(r);
+                        continue;
+                    }
                     Conn c = check(r);
                     if (c == null) {
                         continue;
@@ -172,6 +218,44 @@ final class EchoServer implements AutoCloseable {
             c.writePending = false;
         }
         return c;
+    }
+
+    private void submitAccept() {
+        Long id = acceptLedger.open();
+        try {
+            watcher.accept(id, listener);
+        } catch (RuntimeException e) {
+            acceptLedger.reject(id, e);
+            if (!(e instanceof WatcherClosedException)) {
+                failures.add("an accept was refused at submission: " + e);
+            }
+        }
+    }
+
+    private void onAccept(OpResult r) {
+        if (acceptLedger == null) {
+            failures.add("an accept completed that the server never submitted: " + r);
+            return;
+        }
+        acceptLedger.complete(r);
+        if (r.listener() != listener) {
+            failures.add("an accept names another listener: " + r);
+        }
+        if (r.isSuccess()) {
+            if (r.connection() instanceof Connection) {
+                accepted.incrementAndGet();
+                serve(r.connection());
+            } else {
+                failures.add("a successful accept without a Connection: " + r);
+            }
+            submitAccept();
+        } else if (r.connection() != null) {
+            failures.add("a failed accept names a connection: " + r);
+        } else if (!(r.error() instanceof ConnectionClosedException)) {
+            acceptFailures.incrementAndGet();
+            lastAcceptError = r.error();
+            submitAccept();
+        }
     }
 
     private void onRead(Conn c, OpResult r) {

@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thousands of connections a suite run makes (and their TIME_WAIT leftovers) never exhaust the ephemeral ports of
  * one address. Connections are made in batches no larger than the listen backlog (4096 at most on Linux), each batch
  * accepted before the next is connected.
+ *
+ * <p>For the watcher's own listeners and connects, {@link #client} and {@link #server} make the JDK peers: a client
+ * from the same rotation of source addresses, and a listener the test accepts from itself.
  */
 final class Loopback implements AutoCloseable {
     /** Connections made before the listener accepts them; well below the backlog. */
@@ -57,14 +60,66 @@ final class Loopback implements AutoCloseable {
     static Loopback open(Integer receiveBuffer) throws IOException {
         ServerSocketChannel listener = ServerSocketChannel.open();
         try {
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             if (receiveBuffer != null) {
                 listener.setOption(StandardSocketOptions.SO_RCVBUF, receiveBuffer);
             }
-            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), BACKLOG);
+            bind(listener, BACKLOG);
             return new Loopback(listener);
         } catch (IOException | RuntimeException e) {
             listener.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A blocking JDK listener on 127.0.0.1 with an ephemeral port that nothing accepts from but the test: the peer
+     * of a watcher's {@code connect}.
+     *
+     * @param backlog the listen backlog
+     */
+    static ServerSocketChannel server(int backlog) throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open();
+        try {
+            bind(server, backlog);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private static void bind(ServerSocketChannel listener, int backlog) throws IOException {
+        listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+        listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), backlog);
+    }
+
+    /**
+     * A blocking JDK client connected to {@code remote} from the next rotating source address: the peer of a
+     * watcher's own listener.
+     */
+    static SocketChannel client(InetSocketAddress remote) throws IOException {
+        SocketChannel client = newClient(null);
+        try {
+            client.connect(remote);
+            return client;
+        } catch (IOException | RuntimeException e) {
+            client.close();
+            throw e;
+        }
+    }
+
+    /** An unconnected client socket bound to the next rotating source address, configured by {@code options}. */
+    private static SocketChannel newClient(SocketSetup options) throws IOException {
+        SocketChannel client = SocketChannel.open();
+        try {
+            client.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            if (options != null) {
+                options.apply(client);
+            }
+            client.bind(new InetSocketAddress(nextSourceAddress(), 0));
+            return client;
+        } catch (IOException | RuntimeException e) {
+            client.close();
             throw e;
         }
     }
@@ -98,13 +153,8 @@ final class Loopback implements AutoCloseable {
                 int batch = Math.min(BATCH, n - pairs.size());
                 Map<SocketAddress, SocketChannel> byLocal = new HashMap<>();
                 for (int i = 0; i < batch; i++) {
-                    SocketChannel client = SocketChannel.open();
+                    SocketChannel client = newClient(clientOptions);
                     pending.add(client);
-                    client.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                    if (clientOptions != null) {
-                        clientOptions.apply(client);
-                    }
-                    client.bind(new InetSocketAddress(nextSourceAddress(), 0));
                     client.connect(address);
                     byLocal.put(client.getLocalAddress(), client);
                 }
@@ -148,7 +198,11 @@ final class Loopback implements AutoCloseable {
         listener.close();
     }
 
-    private static InetAddress nextSourceAddress() throws UnknownHostException {
+    /**
+     * The next client source address of the rotation through 127.0.0.2 … 127.0.3.251, shared by every test of the
+     * JVM, for sockets that bind before they connect.
+     */
+    static InetAddress nextSourceAddress() throws UnknownHostException {
         int k = Math.floorMod(NEXT_SOURCE.getAndIncrement(), 1000);
         return Inet4Address.getByAddress(new byte[] {127, 0, (byte) (k / 250), (byte) (2 + k % 250)});
     }

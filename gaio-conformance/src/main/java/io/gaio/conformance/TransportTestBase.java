@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.TransportStatus;
@@ -19,8 +20,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +41,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -238,6 +245,11 @@ public abstract class TransportTestBase {
         return assertInstanceOf(type, r.error(), () -> "error of " + r);
     }
 
+    /** 127.0.0.1 and {@code port}; port 0 lets the kernel choose. */
+    static InetSocketAddress loopback(int port) {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+    }
+
     // ---- buffers and data ----
 
     /** Reproducible pseudo-random bytes. */
@@ -340,29 +352,60 @@ public abstract class TransportTestBase {
      */
     static void assertEchoes(Watcher w, CompletionLedger ledger, Loopback.Pair p, int size, long seed)
             throws Exception {
+        assertEchoes(w, ledger, p.server, p.client, size, seed);
+    }
+
+    /**
+     * {@link #assertEchoes(Watcher, CompletionLedger, Loopback.Pair, int, long)} through {@code connection} on
+     * {@code w} (a delegated object or a {@link io.gaio.Connection} of {@code w}), whose peer is {@code peer}.
+     */
+    static void assertEchoes(Watcher w, CompletionLedger ledger, Object connection, SocketChannel peer, int size,
+                             long seed) throws Exception {
         byte[] data = randomBytes(size, seed);
-        sendAll(p.client, data);
+        sendAll(peer, data);
         ByteBuf echo = directBuffer(size);
         try {
             while (echo.isWritable()) {
                 Long id = ledger.open();
-                w.read(id, p.server, null);
+                w.read(id, connection, null);
                 collect(w, 1, WAIT, r -> {
                     ledger.complete(r);
-                    assertCompletes(r, Operation.READ, id, p.server);
+                    assertCompletes(r, Operation.READ, id, connection);
                     assertSuccess(r);
                     echo.writeBytes(r.buffer());
                 });
             }
             Long id = ledger.open();
-            w.write(id, p.server, echo);
+            w.write(id, connection, echo);
             OpResult r = ledger.await(w, 1).get(0);
-            assertCompletes(r, Operation.WRITE, id, p.server);
+            assertCompletes(r, Operation.WRITE, id, connection);
             assertSuccess(r);
-            assertTrue(Arrays.equals(data, readExactly(p.client, size, WAIT)), "the echo came back different");
+            assertTrue(Arrays.equals(data, readExactly(peer, size, WAIT)), "the echo came back different");
         } finally {
             echo.release();
         }
+    }
+
+    /**
+     * Ends an {@link EchoServer} run that accepts from {@code listener}
+     * ({@link EchoServer#acceptFrom(Listener, CompletionLedger, int)}): waits until the server saw the end of
+     * {@code connections} connections, closes the listener, and checks the books: every accept completed exactly
+     * once, {@code connections} of them with a connection, the {@code pending} still pending with
+     * ConnectionClosedException, none failed, and the server saw nothing go wrong.
+     */
+    static void assertAcceptedOnce(EchoServer server, Listener listener, CompletionLedger accepts,
+                                   int connections, int pending) throws InterruptedException {
+        assertTrue(server.awaitClosed(connections, WAIT.toSeconds(), TimeUnit.SECONDS), () -> "the echo server saw "
+                + "the end of " + server.closedConnections() + " of " + connections + " connections");
+        listener.close();
+        accepts.awaitBookedElsewhere(WAIT);
+        accepts.print();
+        accepts.assertSettled();
+        assertEquals(connections, accepts.count("ok"), "connections accepted");
+        assertEquals(pending, accepts.count("ConnectionClosedException"), "accepts pending when the listener closed");
+        assertEquals(0, server.acceptFailures(), () -> "failed accepts, the last: " + server.lastAcceptError());
+        assertEquals(List.of(), server.failures().stream().limit(20).collect(Collectors.toList()),
+                "what the echo server saw going wrong");
     }
 
     /** {@link #runEcho(List, EchoServer.ReadMode, int, int, int, int, long, Duration)} on one watcher. */
@@ -452,7 +495,7 @@ public abstract class TransportTestBase {
         }
     }
 
-    private static void setTimeout(SocketChannel ch, long deadline, java.util.function.Supplier<String> message)
+    private static void setTimeout(SocketChannel ch, long deadline, Supplier<String> message)
             throws IOException {
         long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
         if (left <= 0) {
@@ -491,6 +534,36 @@ public abstract class TransportTestBase {
             }
             System.gc();
             Thread.sleep(50);
+        }
+    }
+
+    /** Waits until {@code condition} holds; fails, saying {@code what}, when it does not within {@code timeout}. */
+    static void awaitCondition(BooleanSupplier condition, Duration timeout, Supplier<String> what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("not within " + timeout + ": " + what.get());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Fails unless a new JDK listener can bind {@code address} at once: nothing listens there any more. */
+    static void assertCanListenOn(InetSocketAddress address) throws IOException {
+        assertTrue(canListenOn(address), () -> "the port of a closed listener cannot be bound again at once: "
+                + address);
+    }
+
+    /** Whether a new JDK listener can bind {@code address} now. */
+    static boolean canListenOn(InetSocketAddress address) {
+        try (ServerSocketChannel again = ServerSocketChannel.open()) {
+            again.bind(address);
+            return true;
+        } catch (BindException e) {
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -563,7 +636,11 @@ public abstract class TransportTestBase {
         }
     }
 
-    private static void triggerLeakDetection() throws InterruptedException {
+    /**
+     * Collects garbage and allocates, so that Netty's leak detector reports leaked buffers as {@code LEAK:} lines; also
+     * for child JVMs, before they exit.
+     */
+    static void triggerLeakDetection() throws InterruptedException {
         for (int i = 0; i < 3; i++) {
             System.gc();
             Thread.sleep(100);

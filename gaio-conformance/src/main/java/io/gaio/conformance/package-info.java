@@ -18,6 +18,11 @@
  *   <li>delegation and socket options: {@code DelegationTest}; garbage-collection cleanup: {@code CleanerTest};</li>
  *   <li>several watchers, shared event loops: {@code ManyClientsTest}, {@code SharedEventLoopTest};</li>
  *   <li>back-pressure: {@code BackPressureTest}; CPU affinity: {@code AffinityTest};</li>
+ *   <li>the watcher's own connections: listeners and accepts {@code ListenerTest}, connects {@code ConnectTest},
+ *       {@code shutdownOutput} {@code HalfCloseTest}, dropped {@code Connection}s {@code CleanerTest}, listeners of
+ *       a shut-down event loop {@code EventLoopShutdownTest}; 9,000 connects at once within one JVM
+ *       {@code ManyConnectsTest}, 8,192 from a client process {@code AcceptManyFromClientProcessTest}; accept and
+ *       connect at the descriptor limit, in a child JVM, {@code DescriptorExhaustionTest};</li>
  *   <li>reliability, each request booked in a {@code CompletionLedger} (completed exactly once, or rejected at
  *       submission): peer resets and vanished peers {@code PeerResetTest}, half-close {@code PeerHalfCloseTest},
  *       close and free racing everything {@code CloseRaceStressTest}, a failing swap-buffer allocator

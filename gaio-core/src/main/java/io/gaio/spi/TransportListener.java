@@ -51,8 +51,9 @@ public interface TransportListener extends IoHandle {
 
     /**
      * Cancels the registration and closes the listening socket; connections queued in the kernel and not yet
-     * accepted are reset. Idempotent. Also called by Netty when the event loop shuts down with the listener still
-     * registered.
+     * accepted are reset. When it returns, the socket no longer listens, so that the address can be bound again at
+     * once (a transport whose kernel operations in flight hold the socket must stop it listening first). Idempotent.
+     * Also called by Netty when the event loop shuts down with the listener still registered.
      */
     @Override
     void close() throws IOException;

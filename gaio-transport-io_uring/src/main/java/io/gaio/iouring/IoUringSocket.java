@@ -3,6 +3,7 @@ package io.gaio.iouring;
 import io.gaio.spi.ReadinessListener;
 import io.gaio.spi.TransportSocket;
 import io.gaio.unix.SocketIo;
+import io.gaio.unix.UnixSocket;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.IoEvent;
@@ -13,10 +14,8 @@ import io.netty.channel.unix.Limits;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.uring.IoUringIoEvent;
 import io.netty.channel.uring.IoUringIoHandle;
-import io.netty.channel.uring.IoUringIoOps;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
-import java.util.concurrent.RejectedExecutionException;
 
 /**
  * The watcher's socket on io_uring, a completion-based {@link TransportSocket}.
@@ -36,14 +35,14 @@ import java.util.concurrent.RejectedExecutionException;
  *       descriptor is closed at once (a submission in flight holds its own reference to the socket, so the number
  *       may be reused safely); the registration stays until the last completion, so that every lent buffer comes
  *       back through {@link #submitRead}/{@link #write}.</li>
+ *   <li>A connect under way ({@link #connectPending()}) waits for a POLLOUT poll, which completes when the connect
+ *       ended either way; the engine then asks {@link #finishConnect()} for the outcome.</li>
  * </ul>
  * A submission the kernel answers with EAGAIN (the descriptor is non-blocking) waits for a poll and is submitted
  * again. Everything runs on the event loop thread.
  */
-final class IoUringSocket implements TransportSocket, IoUringIoHandle {
+final class IoUringSocket extends UnixSocket implements IoUringIoHandle {
     private static final System.Logger LOG = System.getLogger("io.gaio.iouring");
-    /** What Netty's {@code IoRegistration.submit} returns when the registration no longer takes submissions. */
-    private static final long REFUSED = 0;
     private static final int EAGAIN = 11;
 
     // Tags carried in each submission's user data, to tell the completions apart.
@@ -51,15 +50,11 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
     private static final short SEND = 2;
     private static final short POLL_IN = 3;
     private static final short POLL_OUT = 4;
-    private static final short CANCEL = 5;
 
-    private final Socket socket;
-    private final int fd;
     private final ReadinessListener listener;
-    private IoRegistration registration;
+    /** Counts what is in flight, so that the registration outlives it (lent buffers come back). */
+    private final Submissions submissions;
     private boolean closed;
-    /** Submissions whose completion has not come yet; the registration is cancelled only at zero. */
-    private int outstanding;
 
     /** The buffer a receive is lent, else null; {@link #recvId} is 0 while it waits for a poll after EAGAIN. */
     private ByteBuf recvBuffer;
@@ -81,14 +76,14 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
     private long pollOutId;
 
     IoUringSocket(Socket socket, ReadinessListener listener) {
-        this.socket = socket;
-        this.fd = socket.intValue();
+        super(socket);
         this.listener = listener;
+        this.submissions = new Submissions(socket.intValue());
     }
 
     @Override
     public void attach(IoRegistration registration) {
-        this.registration = registration;
+        submissions.attach(registration);
     }
 
     /** Every operation is submitted when it is needed: nothing to watch. */
@@ -99,7 +94,7 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
     @Override
     public int read(ByteBuf dst) throws IOException {
         checkOpen();
-        int n = SocketIo.read(socket, dst);
+        int n = SocketIo.read(socket(), dst);
         if (n == 0) {
             pollIn();
         }
@@ -137,7 +132,7 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
 
     private void submitRecv() throws IOException {
         try {
-            recvId = submit(Uring.OP_RECV, recvBuffer.memoryAddress() + recvBuffer.writerIndex(),
+            recvId = submissions.submit(Uring.OP_RECV, recvBuffer.memoryAddress() + recvBuffer.writerIndex(),
                     recvBuffer.writableBytes(), 0, RECV);
         } catch (IOException e) {
             recvBuffer = null;
@@ -170,7 +165,7 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
         } else if (first.isDirect()) {
             sendIov = gather(srcs, count);
         } else {
-            long n = SocketIo.write(socket, srcs, count);
+            long n = SocketIo.write(socket(), srcs, count);
             if (n == 0) {
                 pollOut();
             }
@@ -205,8 +200,8 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
     private void submitSend() throws IOException {
         try {
             sendId = sendIov == null
-                    ? submit(Uring.OP_SEND, sendAddress, sendLength, Uring.MSG_NOSIGNAL, SEND)
-                    : submit(Uring.OP_WRITEV, sendIov.memoryAddress(0), sendIov.count(), 0, SEND);
+                    ? submissions.submit(Uring.OP_SEND, sendAddress, sendLength, Uring.MSG_NOSIGNAL, SEND)
+                    : submissions.submit(Uring.OP_WRITEV, sendIov.memoryAddress(0), sendIov.count(), 0, SEND);
         } catch (IOException e) {
             sending = false;
             releaseIov();
@@ -226,19 +221,11 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
 
     /** A receive waiting for a poll after EAGAIN is cancelled through the poll; it then reports 0 bytes. */
     private void cancelRecv() {
-        if (recvId != 0) {
-            submitCancel(recvId);
-        } else if (pollInId != 0) {
-            submitCancel(pollInId);
-        }
+        submissions.cancel(recvId != 0 ? recvId : pollInId);
     }
 
     private void cancelSend() {
-        if (sendId != 0) {
-            submitCancel(sendId);
-        } else if (pollOutId != 0) {
-            submitCancel(pollOutId);
-        }
+        submissions.cancel(sendId != 0 ? sendId : pollOutId);
     }
 
     @Override
@@ -246,10 +233,11 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
         // Anything escaping here makes Netty log it and pause the whole loop for about a second.
         try {
             IoUringIoEvent completion = (IoUringIoEvent) event;
-            outstanding--;
-            complete((short) completion.userData(), completion.res());
-            if (closed && outstanding == 0) {
-                cancelRegistration();
+            try {
+                complete((short) completion.userData(), completion.res());
+            } finally {
+                // Even when complete() failed: a closed socket's registration goes only when the count reaches 0.
+                submissions.completed();
             }
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.WARNING, "gaio: unexpected error while handling an io_uring completion", t);
@@ -260,9 +248,12 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
         switch (tag) {
             case RECV:
                 recvId = 0;
-                if (res == -EAGAIN && !closed) {
-                    pollIn();
+                // A refused poll ends the receive as cancelled: left waiting, its buffer would never come back.
+                if (res == -EAGAIN && !closed && resubmitted(this::pollIn)) {
                     return;
+                }
+                if (res == -EAGAIN) {
+                    res = -Uring.ECANCELED;
                 }
                 recvDone = true;
                 recvResult = res;
@@ -270,9 +261,11 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
                 return;
             case SEND:
                 sendId = 0;
-                if (res == -EAGAIN && !closed) {
-                    pollOut();
+                if (res == -EAGAIN && !closed && resubmitted(this::pollOut)) {
                     return;
+                }
+                if (res == -EAGAIN) {
+                    res = -Uring.ECANCELED;
                 }
                 releaseIov();
                 sendDone = true;
@@ -333,69 +326,29 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
             return;
         }
         closed = true;
-        try {
-            if (recvBuffer != null && !recvDone) {
-                cancelRecv();
-            }
-            if (sending && !sendDone) {
-                cancelSend();
-            }
-            if (pollInId != 0) {
-                submitCancel(pollInId);
-            }
-            if (pollOutId != 0) {
-                submitCancel(pollOutId);
-            }
-            if (outstanding == 0) {
-                cancelRegistration();
-            }
-        } catch (RejectedExecutionException loopTerminated) {
-            // Closed off a terminated loop (a watcher closed after its group): the ring went with the loop, and
-            // the kernel cancelled what was in flight.
-        } finally {
-            socket.close();
-        }
+        // A receive or send waiting after EAGAIN is in flight as its poll, a connect under way as the POLLOUT poll.
+        submissions.close(socket(), recvId, sendId, pollInId, pollOutId);
     }
 
-    private void cancelRegistration() {
-        if (registration != null) {
-            try {
-                registration.cancel();
-            } catch (RejectedExecutionException loopTerminated) {
-                // The loop is gone, and its ring with it.
-            }
-        }
+    /**
+     * A connect is under way: a POLLOUT poll reports writable readiness when it has ended, whether it succeeded or
+     * failed (POLLERR and POLLHUP are always reported), and {@link #finishConnect()} tells which.
+     */
+    @Override
+    protected void connectPending() throws IOException {
+        checkOpen();
+        pollOut();
     }
 
     private void pollIn() throws IOException {
         if (pollInId == 0) {
-            pollInId = submit(Uring.OP_POLL_ADD, 0, 0, Uring.POLLIN | Uring.POLLRDHUP, POLL_IN);
+            pollInId = submissions.poll(Uring.POLLIN | Uring.POLLRDHUP, POLL_IN);
         }
     }
 
     private void pollOut() throws IOException {
         if (pollOutId == 0) {
-            pollOutId = submit(Uring.OP_POLL_ADD, 0, 0, Uring.POLLOUT, POLL_OUT);
-        }
-    }
-
-    /** Queues one submission on this socket; the loop hands it to the kernel at its next {@code io_uring_enter}. */
-    private long submit(byte opcode, long address, int length, int opFlags, short tag) throws IOException {
-        long id = registration == null ? REFUSED : registration.submit(new IoUringIoOps(opcode, (byte) 0, (short) 0,
-                fd, 0L, address, length, opFlags, (long) tag, (short) 0, (short) 0, 0, 0L));
-        if (id == REFUSED) {
-            throw new IOException("the io_uring event loop takes no more submissions: it is shutting down");
-        }
-        outstanding++;
-        return id;
-    }
-
-    /** Best effort: a submission that ends before the cancellation reaches it completes as it is. */
-    private void submitCancel(long target) {
-        long id = registration.submit(new IoUringIoOps(Uring.OP_ASYNC_CANCEL, (byte) 0, (short) 0, -1, 0L, target, 0,
-                0, (long) CANCEL, (short) 0, (short) 0, 0, 0L));
-        if (id != REFUSED) {
-            outstanding++;
+            pollOutId = submissions.poll(Uring.POLLOUT, POLL_OUT);
         }
     }
 
@@ -410,10 +363,5 @@ final class IoUringSocket implements TransportSocket, IoUringIoHandle {
         if (closed) {
             throw new ClosedChannelException();
         }
-    }
-
-    @Override
-    public String toString() {
-        return "IoUringSocket(fd " + fd + ")";
     }
 }

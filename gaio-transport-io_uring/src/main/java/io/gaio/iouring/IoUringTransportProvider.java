@@ -17,10 +17,16 @@ import io.netty.channel.uring.IoUringSocketChannel;
  * io_uring cannot run (not Linux, a kernel before 5.9, io_uring disabled by seccomp or
  * {@code kernel.io_uring_disabled}), {@link #unavailabilityCause()} is Netty's reason.
  *
- * <p>Accepts JDK {@link java.nio.channels.SocketChannel}s, through a duplicate of their descriptor: see
- * {@link UnixTransportProvider} for what happens to them on delegation. Netty's own {@link IoUringSocketChannel}s
- * are refused ({@code UnsupportedConnectionException}): once deregistered, Netty closes such a channel through its
- * ring, which then takes no submission, so the close never completes and its descriptor stays open.
+ * <p>Listeners and connects of the watcher's own go through the same readiness path as swap reads: a listener waits
+ * for a POLLIN poll and then accepts with a native {@code accept4} ({@link IoUringListener}); a connect is a
+ * non-blocking {@code connect} on the event loop, then a POLLOUT poll whose completion says the outcome can be read
+ * ({@link IoUringSocket}). No JDK object, no duplicate.
+ *
+ * <p>Existing connections: JDK {@link java.nio.channels.SocketChannel}s, through a duplicate of their descriptor
+ * (see {@link UnixTransportProvider} for what happens to them on delegation). Netty's own
+ * {@link IoUringSocketChannel}s are refused ({@code UnsupportedConnectionException}): once deregistered, Netty
+ * closes such a channel through its ring, which then takes no submission, so the close never completes and its
+ * descriptor stays open.
  */
 public final class IoUringTransportProvider extends UnixTransportProvider {
     /** Below nio's 0: never chosen unless named. */
@@ -29,6 +35,6 @@ public final class IoUringTransportProvider extends UnixTransportProvider {
     /** Called by {@link java.util.ServiceLoader}; touches no native code. */
     public IoUringTransportProvider() {
         super("io_uring", PRIORITY, IoUringIoHandle.class, null, IoUring::unavailabilityCause,
-                IoUring::ensureAvailability, IoUringIoHandler::newFactory, IoUringSocket::new);
+                IoUring::ensureAvailability, IoUringIoHandler::newFactory, IoUringSocket::new, IoUringListener::new);
     }
 }

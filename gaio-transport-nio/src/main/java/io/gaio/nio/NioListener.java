@@ -10,6 +10,7 @@ import io.netty.channel.nio.NioIoOps;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 
@@ -70,12 +71,22 @@ final class NioListener implements TransportListener, NioIoHandle {
         return localAddress;
     }
 
+    /**
+     * Closes the channel so that the port is free when this returns. The JDK closes a channel still registered with a
+     * selector only once the selector drops its cancelled key, at its next select: without the {@code selectNow()}
+     * here, on the event loop that owns the selector, a bind right after {@code Listener.close()} could fail.
+     */
     @Override
     public void close() throws IOException {
+        SelectionKey key = registration == null ? null : registration.attachment();
         if (registration != null) {
             registration.cancel();
         }
         channel.close();
+        if (key != null && key.selector().isOpen()) {
+            // Ready keys this finds join the selected set, which the loop handles on its next pass as it would have.
+            key.selector().selectNow();
+        }
     }
 
     @Override
