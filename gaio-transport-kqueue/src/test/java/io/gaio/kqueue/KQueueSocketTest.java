@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-/** Reading kevents: each filter is its direction; EV_EOF and EV_ERROR wake both, so the next read or write reports. */
+/**
+ * Reading kevents: each filter is its direction; EV_EOF wakes both, so the next read or write reports. EV_ERROR never
+ * gets here (Netty's {@code KQueueIoHandler} drops such events before looking up the registration), so a change the
+ * kernel refused is never reported: {@code KQueueLoopTest} shows it where kqueue runs.
+ */
 class KQueueSocketTest {
     private static final int READ = 1;
     private static final int WRITE = 2;
@@ -17,10 +21,9 @@ class KQueueSocketTest {
     }
 
     @Test
-    void endOfFileAndErrorsWakeBothDirections() {
+    void endOfFileWakesBothDirections() {
         assertEquals(READ | WRITE, KQueueSocket.readiness(Kevent.EVFILT_READ, (short) (ADDED | Kevent.EV_EOF)));
         assertEquals(READ | WRITE, KQueueSocket.readiness(Kevent.EVFILT_WRITE, (short) (ADDED | Kevent.EV_EOF)));
-        assertEquals(READ | WRITE, KQueueSocket.readiness(Kevent.EVFILT_READ, Kevent.EV_ERROR));
     }
 
     @Test

@@ -1,9 +1,7 @@
 package io.gaio.kqueue;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.netty.channel.kqueue.KQueue;
 import java.lang.reflect.Field;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +13,7 @@ class KeventTest {
 
     @Test
     void constantsMatchNettysNativeValues() throws Exception {
-        assumeTrue(KQueue.isAvailable(), () -> "kqueue unavailable here: " + KQueue.unavailabilityCause());
+        KQueueAssume.kqueueRuns();
         Class<?> nettyNative = Class.forName("io.netty.channel.kqueue.Native");
         for (Field ours : Kevent.class.getDeclaredFields()) {
             if (ours.getType() == short.class) {

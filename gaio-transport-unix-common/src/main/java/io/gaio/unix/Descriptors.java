@@ -1,9 +1,11 @@
 package io.gaio.unix;
 
 import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.channel.unix.FileDescriptor;
 import io.netty.channel.unix.Socket;
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,6 +22,16 @@ import java.util.UUID;
  * duplication.
  */
 final class Descriptors {
+    /**
+     * The longest file name, in bytes, a unix socket can be bound to everywhere: {@code sun_path} holds 104 bytes on
+     * macOS and the BSDs (108 on Linux), the terminating NUL included.
+     */
+    static final int MAX_SOCKET_PATH = 103;
+    /** Where the sockets' directory goes when {@code java.io.tmpdir} is too deep for their names: short everywhere. */
+    static final Path SHORT_TMPDIR = Path.of("/tmp");
+    private static final String LISTENER_NAME = "l";
+    private static final String CLIENT_NAME = "c";
+
     /** Both ends of the connection; guarded by the class lock. */
     private static Socket sender;
     private static Socket receiver;
@@ -50,18 +62,43 @@ final class Descriptors {
             connect();
         }
         try {
-            if (sender.sendFd(fd) > 0) {
-                int copy = receiver.recvFd();
-                if (copy > 0) {
-                    return copy;
+            int copy = sendAndReceive(fd);
+            if (copy == 0) {
+                // The copy got the lowest free number, 0: this process has no standard input. There the socket would
+                // be System.in, and the standard input of child processes that inherit it, keeping the connection
+                // open after free(). Pass it once more, to a number above 0 since 0 is taken now, and free 0 again.
+                FileDescriptor zero = new FileDescriptor(0);
+                try {
+                    copy = sendAndReceive(0);
+                } finally {
+                    zero.close();
                 }
             }
-            throw new IOException("could not pass descriptor " + fd + " through the local socket");
+            return copy;
         } catch (IOException e) {
             // Whatever went wrong, a fresh connection cannot hold a stale message.
             disconnect();
             throw e;
         }
+    }
+
+    /**
+     * Passes {@code fd} through the connection: the number of the copy, 0 included. Netty's {@code recvFd} returns a
+     * received descriptor 0 as -1, as it does the end of stream (and 0 for EAGAIN), but neither end of stream nor
+     * EAGAIN can be here: both ends are ours, and the byte that carries the descriptor is queued when
+     * {@code sendFd} returns.
+     */
+    private static int sendAndReceive(int fd) throws IOException {
+        if (sender.sendFd(fd) > 0) {
+            int copy = receiver.recvFd();
+            if (copy > 0) {
+                return copy;
+            }
+            if (copy == -1) {
+                return 0;
+            }
+        }
+        throw new IOException("could not pass descriptor " + fd + " through the local socket");
     }
 
     private static void connect() throws IOException {
@@ -71,11 +108,15 @@ final class Descriptors {
             connect(name, name + "-c");
             return;
         }
-        // Elsewhere: files in a directory only this user may enter, removed once the two ends are connected.
-        Path dir = Files.createTempDirectory("gaio-dup",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path name = dir.resolve("l");
-        Path clientName = dir.resolve("c");
+        // Elsewhere: files in a directory only this user may enter, removed once the two ends are connected; under
+        // /tmp when java.io.tmpdir is too deep for a socket name (ENAMETOOLONG otherwise).
+        Path dir = privateDirectory(Path.of(System.getProperty("java.io.tmpdir")));
+        if (!fitsSocketNames(dir)) {
+            Files.delete(dir);
+            dir = privateDirectory(SHORT_TMPDIR);
+        }
+        Path name = dir.resolve(LISTENER_NAME);
+        Path clientName = dir.resolve(CLIENT_NAME);
         try {
             connect(name.toString(), clientName.toString());
         } finally {
@@ -83,6 +124,19 @@ final class Descriptors {
             Files.deleteIfExists(clientName);
             Files.delete(dir);
         }
+    }
+
+    private static Path privateDirectory(Path parent) throws IOException {
+        return Files.createTempDirectory(parent, "gaio-dup",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /**
+     * Whether the sockets' names in {@code dir} fit {@code sun_path} on every system ({@link #MAX_SOCKET_PATH}), as
+     * Netty passes them: UTF-8, not resolved. Both names are one character long.
+     */
+    static boolean fitsSocketNames(Path dir) {
+        return dir.resolve(LISTENER_NAME).toString().getBytes(StandardCharsets.UTF_8).length <= MAX_SOCKET_PATH;
     }
 
     private static void connect(String name, String clientName) throws IOException {

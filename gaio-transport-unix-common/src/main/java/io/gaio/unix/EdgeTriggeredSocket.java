@@ -16,8 +16,8 @@ import java.util.concurrent.RejectedExecutionException;
  * descriptor, a {@code KQueueIoHandle} by its descriptor number).
  *
  * <p>Life cycle: the engine registers the socket with its event loop and calls {@link #attach}, which calls
- * {@link #watch} once; events go to the {@link ReadinessListener} until {@link #close()} cancels the registration and
- * closes the descriptor. Everything runs on the event loop thread.
+ * {@link #watch} once; events go to the {@link ReadinessListener} until {@link #close()} calls {@link #unwatch},
+ * cancels the registration and closes the descriptor. Everything runs on the event loop thread.
  */
 public abstract class EdgeTriggeredSocket extends UnixSocket {
     /** A bit of {@link #readiness}: the socket may have bytes, an end of stream or an error to read. */
@@ -59,6 +59,17 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
      * @return {@link #READABLE} and/or {@link #WRITABLE}; errors and hang-ups count as both
      */
     protected abstract int readiness(IoEvent event);
+
+    /**
+     * Withdraws what {@link #watch} asked for, before the registration is cancelled and the descriptor closed. Only a
+     * transport whose requests wait in a change list until the loop's next wait (kqueue) needs it: a request still
+     * queued there would otherwise reach whatever file gets the descriptor number next. Nothing by default (epoll
+     * applies each request at once, and closing the descriptor ends it).
+     *
+     * @param registration the socket's registration, still valid
+     */
+    protected void unwatch(IoRegistration registration) {
+    }
 
     @Override
     public final void attach(IoRegistration registration) {
@@ -102,6 +113,7 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
     public final void close() throws IOException {
         if (registration != null) {
             try {
+                unwatch(registration);
                 // On the loop thread this takes the socket off the event loop at once, before its number can be
                 // reused.
                 registration.cancel();

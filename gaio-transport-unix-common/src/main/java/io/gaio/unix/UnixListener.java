@@ -76,6 +76,15 @@ public abstract class UnixListener implements TransportListener {
     }
 
     /**
+     * Withdraws what {@link #watch} asked for, before the registration is cancelled and the descriptor closed; see
+     * {@link EdgeTriggeredSocket#unwatch}. Nothing by default.
+     *
+     * @param registration the listener's registration, still valid
+     */
+    protected void unwatch(IoRegistration registration) {
+    }
+
+    /**
      * The listening descriptor.
      *
      * @return the socket, open until {@link #close()}
@@ -129,8 +138,8 @@ public abstract class UnixListener implements TransportListener {
     }
 
     /**
-     * Cancels the registration first, so that the event loop never watches a reused descriptor number, then
-     * closes the descriptor.
+     * Withdraws the watch ({@link #unwatch}) and cancels the registration first, so that the event loop never watches
+     * a reused descriptor number, then closes the descriptor.
      */
     @Override
     public void close() throws IOException {
@@ -140,6 +149,7 @@ public abstract class UnixListener implements TransportListener {
         closed = true;
         if (registration != null) {
             try {
+                unwatch(registration);
                 registration.cancel();
             } catch (RejectedExecutionException loopTerminated) {
                 // The loop is gone and watches nothing any more.

@@ -2,6 +2,7 @@ package io.gaio.unix;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -17,6 +18,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -92,13 +94,60 @@ class DescriptorsTest {
     void fileSystemNamesLeaveNothingBehind() throws Exception {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
         long before = countDupDirectories(tmp);
+        withFileSystemNames(this::duplicateCarriesTheConnectionAfterTheOriginalCloses);
+        assertEquals(before, countDupDirectories(tmp), "no socket files or directories left");
+    }
+
+    /** sun_path has 104 bytes on macOS and the BSDs, the NUL included; Netty passes names as UTF-8. */
+    @Test
+    void socketNamesMustFitTheSmallestSunPath() {
+        assertTrue(Descriptors.fitsSocketNames(Path.of("/var/folders/zz/zyxvpxvq6csfxvn_n0000000000000/T/gaio-dup"
+                + Long.toUnsignedString(-1L))), "macOS's usual java.io.tmpdir");
+        String dir101 = "/" + "d".repeat(100);   // + "/l": 103 bytes
+        assertTrue(Descriptors.fitsSocketNames(Path.of(dir101)));
+        assertFalse(Descriptors.fitsSocketNames(Path.of(dir101 + "d")));
+        assertFalse(Descriptors.fitsSocketNames(Path.of("/" + "d".repeat(99) + "\u00e9")), "é takes two bytes");
+        assertTrue(Descriptors.fitsSocketNames(Descriptors.SHORT_TMPDIR.resolve("gaio-dup"
+                + Long.toUnsignedString(-1L))), "the fallback");
+    }
+
+    /** A java.io.tmpdir too deep for a socket name (even Linux's 108 bytes): the directory goes under /tmp. */
+    @Test
+    void deepTmpdirFallsBackToTmp() throws Exception {
+        String tmpdir = System.getProperty("java.io.tmpdir");
+        Path top = Files.createTempDirectory("gaio-deep");
+        Path deep = Files.createDirectories(top.resolve("d".repeat(120)));
+        long before = countDupDirectories(Descriptors.SHORT_TMPDIR);
+        try {
+            System.setProperty("java.io.tmpdir", deep.toString());
+            try {
+                withFileSystemNames(this::duplicateCarriesTheConnectionAfterTheOriginalCloses);
+            } finally {
+                System.setProperty("java.io.tmpdir", tmpdir);
+            }
+            assertEquals(0, countDupDirectories(deep), "the attempt under the deep directory was removed");
+            assertEquals(before, countDupDirectories(Descriptors.SHORT_TMPDIR), "nothing left under /tmp");
+        } finally {
+            try (Stream<Path> all = Files.walk(top)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
+        }
+    }
+
+    private static void withFileSystemNames(ThrowingRunnable test) throws Exception {
         Descriptors.useAbstractNames(false);
         try {
-            duplicateCarriesTheConnectionAfterTheOriginalCloses();
-            assertEquals(before, countDupDirectories(tmp), "no socket files or directories left");
+            test.run();
         } finally {
             Descriptors.useAbstractNames(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"));
         }
+    }
+
+    @FunctionalInterface
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     private static long countDupDirectories(Path tmp) throws IOException {
