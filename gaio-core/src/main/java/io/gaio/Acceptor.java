@@ -26,6 +26,8 @@ final class Acceptor implements ReadinessListener {
     private final ListenOptions options;
     private final ArrayDeque<OpResult> pending = new ArrayDeque<>();
     private final Runnable retry = this::endBackOff;
+    /** A connection's state made for an accept that found nothing queued, kept for the next one. */
+    private Conn spare;
     /** The current back-off after failed accepts, 0 when the last accept did not fail. */
     private long backOffNanos;
     private boolean backingOff;
@@ -60,16 +62,19 @@ final class Acceptor implements ReadinessListener {
 
     private void pump() {
         while (!pending.isEmpty() && !closed && !backingOff) {
-            Conn conn = new Conn(engine, null);
+            Conn conn = spare != null ? spare : new Conn(engine, null);
+            spare = null;
             TransportSocket accepted;
             try {
                 accepted = socket.accept(conn);
             } catch (IOException | RuntimeException e) {
+                spare = conn;
                 backOff();
                 engine.complete(pending.poll(), e);
                 continue;
             }
             if (accepted == null) {
+                spare = conn;
                 break;
             }
             backOffNanos = 0;

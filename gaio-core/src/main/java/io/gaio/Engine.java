@@ -453,12 +453,12 @@ final class Engine {
         if (failed == null) {
             failed = register(conn);
         }
-        owned.add(conn);
         if (failed != null) {
             complete(r, failed);
             conn.close(new ConnectionClosedException("the connect failed: " + failed, failed));
             return;
         }
+        owned.add(conn);
         if (r.hasDeadline) {
             deadlines.add(r);
             armTimer(r.deadlineNanos);
