@@ -26,10 +26,11 @@ import java.util.function.Consumer;
 /**
  * A JVM that a test starts on its own class path, for what cannot happen in the test's JVM: a lower descriptor limit
  * (under a command prefix such as {@code prlimit}) or thousands of connections from another process. It runs the
- * transport under test ({@code -Dgaio.transport}) with Netty's paranoid leak detection, and talks with the test a
- * line at a time: {@link #next} reads its standard output, {@link #send} writes to its standard input; its standard
- * error is copied to the test's output and kept for failure messages. {@link #assertExitedCleanly} checks that it
- * ended with status 0 and without a {@code LEAK:} report. Closing kills it if it still runs.
+ * transport under test ({@code -Dgaio.transport}) with Netty's paranoid leak detection and the suite's own
+ * {@code gaio.test.*} properties ({@link Platform}), and talks with the test a line at a time: {@link #next} reads its
+ * standard output, {@link #send} writes to its standard input; its standard error is copied to the test's output and
+ * kept for failure messages. {@link #assertExitedCleanly} checks that it ended with status 0 and without a
+ * {@code LEAK:} report. Closing kills it if it still runs.
  */
 final class ChildJvm implements AutoCloseable {
     /** How long the test waits for each line of the child. */
@@ -59,7 +60,13 @@ final class ChildJvm implements AutoCloseable {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
                 "-D" + Transports.TRANSPORT_PROPERTY + "=" + TransportTestBase.transport().name(),
-                "-Dio.netty.leakDetection.level=paranoid", "-cp", classPath, main.getName()));
+                "-Dio.netty.leakDetection.level=paranoid"));
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith(Platform.PREFIX)) {
+                command.add("-D" + name + "=" + System.getProperty(name));
+            }
+        }
+        command.addAll(List.of("-cp", classPath, main.getName()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command);
         pb.environment().remove("JAVA_TOOL_OPTIONS");

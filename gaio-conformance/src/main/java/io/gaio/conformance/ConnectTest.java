@@ -21,7 +21,6 @@ import io.gaio.Watcher;
 import io.netty.buffer.ByteBuf;
 import java.io.IOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
@@ -174,12 +173,12 @@ class ConnectTest extends TransportTestBase {
         byte[] reply = randomBytes(1000, 7);
         ByteBuf out = bufferOf(data);
         ByteBuf in = directBuffer(reply.length);
-        // A source address of its own, to tell the connection from the fillers' among those accepted.
-        InetAddress source = InetAddress.getByAddress(new byte[] {127, 0, 0, 3});
+        // A source of its own (127.0.0.3, or 127.0.0.1 and a port of its own where that is the only address), to tell
+        // the connection from the fillers' among those accepted.
+        InetSocketAddress source = Platform.distinctSource(3);
         try (FullBacklog full = new FullBacklog(); Watcher w = newWatcher()) {
             Long connectId = ledger.open();
-            Connection c = w.connect(connectId, full.address(),
-                    ConnectOptions.defaults().localAddress(new InetSocketAddress(source, 0)));
+            Connection c = w.connect(connectId, full.address(), ConnectOptions.defaults().localAddress(source));
             Long writeId = ledger.open();
             w.write(writeId, c, out);
             Long readId = ledger.open();
@@ -213,18 +212,25 @@ class ConnectTest extends TransportTestBase {
         }
     }
 
-    /** ConnectOptions.localAddress(127.0.0.2:0) and a socket option are used: the server sees that source. */
+    /**
+     * ConnectOptions.localAddress(127.0.0.2:0) and a socket option are used: the server sees that source. Where
+     * 127.0.0.1 is the only loopback address (macOS, FreeBSD), the source asked for is 127.0.0.1 and a port of its own.
+     */
     @Test
     void theLocalAddressAndOptionsAskedForAreUsed() throws Exception {
-        CompletionLedger ledger = new CompletionLedger("connect from 127.0.0.2");
-        InetAddress source = InetAddress.getByAddress(new byte[] {127, 0, 0, 2});
+        InetSocketAddress source = Platform.distinctSource(2);
+        CompletionLedger ledger = new CompletionLedger("connect from " + source);
         try (ServerSocketChannel server = Loopback.server(16); Watcher w = newWatcher();
              OwnedConnection c = OwnedConnection.connect(w, ledger, server, ConnectOptions.defaults()
-                     .localAddress(new InetSocketAddress(source, 0))
+                     .localAddress(source)
                      .option(StandardSocketOptions.TCP_NODELAY, true))) {
             // OwnedConnection checked that the server saw the connection's local address as its remote address.
-            assertEquals(source, c.connection.localAddress().getAddress(), "the connection's source address");
+            assertEquals(source.getAddress(), c.connection.localAddress().getAddress(),
+                    "the connection's source address");
             assertTrue(c.connection.localAddress().getPort() > 0, "a port was chosen: " + c.connection);
+            if (source.getPort() != 0) {
+                assertEquals(source.getPort(), c.connection.localAddress().getPort(), "the source port asked for");
+            }
             assertEquals(true, c.connection.getOption(StandardSocketOptions.TCP_NODELAY), "TCP_NODELAY asked for");
             assertEchoes(w, ledger, c.connection, c.peer, 1000, 8);
             ledger.assertSettled();
@@ -383,16 +389,19 @@ class ConnectTest extends TransportTestBase {
         }
 
         /**
-         * Accepts until a connection from {@code source} comes, closing the others; fails after {@link #WAIT}.
+         * Accepts until a connection from {@code source} comes (its address, and its port unless that is 0), closing
+         * the others; fails after {@link #WAIT}.
          */
-        SocketChannel acceptFrom(InetAddress source) throws Exception {
+        SocketChannel acceptFrom(InetSocketAddress source) throws Exception {
             server.configureBlocking(false);
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (System.nanoTime() - deadline < 0) {
                 SocketChannel accepted = server.accept();
+                InetSocketAddress from = accepted == null ? null : (InetSocketAddress) accepted.getRemoteAddress();
                 if (accepted == null) {
                     Thread.sleep(10);
-                } else if (((InetSocketAddress) accepted.getRemoteAddress()).getAddress().equals(source)) {
+                } else if (from.getAddress().equals(source.getAddress())
+                        && (source.getPort() == 0 || from.getPort() == source.getPort())) {
                     accepted.configureBlocking(true);
                     return accepted;
                 } else {

@@ -173,11 +173,13 @@ class DeadlineTest extends TransportTestBase {
 
     /**
      * Thousands of connections, each with a 200 ms read deadline and no data: every read completes exactly once with
-     * a deadline error, none before its deadline.
+     * a deadline error, none before its deadline. A count the descriptor limit does not hold runs with as many
+     * connections as fit ({@link #connectionsThatFit}).
      */
     @ParameterizedTest(name = "{0} connections")
     @ValueSource(ints = {1024, 4096, 8192})
-    void readDeadlinesOnManyConnections(int n) throws Exception {
+    void readDeadlinesOnManyConnections(int connections) throws Exception {
+        int n = connectionsThatFit(connections, 2, connections + " read deadlines");
         List<ByteBuf> buffers = new ArrayList<>();
         try (Loopback lb = Loopback.open(); Watcher w = newWatcher()) {
             List<Loopback.Pair> pairs = lb.connect(n);

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The process's descriptor limit reached (EMFILE), in a child JVM ({@link DescriptorExhaustionChild}) whose limit
- * {@code prlimit} lowers to {@value #LIMIT}, on the transport under test:
+ * {@code prlimit} (or, without util-linux, as on macOS, the shell's {@code ulimit}) lowers to {@value #LIMIT}, on the
+ * transport under test:
  * <ul>
  *   <li>accept: with room for {@value #FIRST} connections and {@value #QUEUED} more queued in the kernel, accepts
  *       fail with an IOException, and the child, which submits a new accept after each failure, must not spin: at
@@ -41,13 +42,14 @@ class DescriptorExhaustionTest extends TransportTestBase {
     /** A spinning loop burns the whole window; one that waits for readiness or a back-off timer next to nothing. */
     private static final long MAX_CPU_MILLIS = 200;
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
+    private static final Path SH = Path.of("/bin/sh");
     private static final Pattern CPU = Pattern.compile(
             "CPU threads=(\\d+) process=(\\d+) window=(\\d+) failures=(\\d+) io=(true|false) error=(.*)");
 
     @BeforeEach
-    void requirePrlimit() {
-        assumeTrue(Files.isExecutable(PRLIMIT), "needs " + PRLIMIT + " (util-linux) to lower the child's descriptor "
-                + "limit; it is missing here");
+    void requireALimitCommand() {
+        assumeTrue(Files.isExecutable(PRLIMIT) || Files.isExecutable(SH), "needs " + PRLIMIT + " (util-linux) or "
+                + SH + " to lower the child's descriptor limit; both are missing here");
     }
 
     @Test
@@ -116,8 +118,15 @@ class DescriptorExhaustionTest extends TransportTestBase {
     }
 
     private static ChildJvm startChild(String... args) throws Exception {
-        return ChildJvm.start(List.of(PRLIMIT.toString(), "--nofile=" + LIMIT + ":" + LIMIT),
-                DescriptorExhaustionChild.class, args);
+        return ChildJvm.start(limitPrefix(), DescriptorExhaustionChild.class, args);
+    }
+
+    /** The command that runs the child under the limit: prlimit, else the shell's ulimit (macOS, the BSDs). */
+    private static List<String> limitPrefix() {
+        if (Files.isExecutable(PRLIMIT)) {
+            return List.of(PRLIMIT.toString(), "--nofile=" + LIMIT + ":" + LIMIT);
+        }
+        return List.of(SH.toString(), "-c", "ulimit -n " + LIMIT + " && exec \"$0\" \"$@\"");
     }
 
     /** One message through the child's echo server. */

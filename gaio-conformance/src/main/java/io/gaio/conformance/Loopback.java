@@ -1,12 +1,10 @@
 package io.gaio.conformance;
 
 import java.io.IOException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
-import java.net.UnknownHostException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
@@ -15,7 +13,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A listening socket on 127.0.0.1 and the connected pairs made through it: the client end is a blocking JDK
@@ -27,17 +24,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Client sockets bind to source addresses that rotate through 127.0.0.2 … 127.0.3.251, so that the many
  * thousands of connections a suite run makes (and their TIME_WAIT leftovers) never exhaust the ephemeral ports of
- * one address. Connections are made in batches no larger than the listen backlog (4096 at most on Linux), each batch
- * accepted before the next is connected.
+ * one address; where those addresses do not exist (macOS, FreeBSD), every client binds 127.0.0.1 and the connections
+ * are paced so that the ephemeral ports last ({@link Platform}). Connections are made in batches no larger than the
+ * listen backlog ({@link Platform#backlog}: 4096 on Linux, 128 on macOS), each batch accepted before the next is
+ * connected.
  *
  * <p>For the watcher's own listeners and connects, {@link #client} and {@link #server} make the JDK peers: a client
  * from the same rotation of source addresses, and a listener the test accepts from itself.
  */
 final class Loopback implements AutoCloseable {
-    /** Connections made before the listener accepts them; well below the backlog. */
-    private static final int BATCH = 1024;
-    private static final int BACKLOG = 4096;
-    private static final AtomicInteger NEXT_SOURCE = new AtomicInteger();
+    /** The listener's backlog: 4096, or less where the platform caps it. */
+    private static final int BACKLOG = Platform.backlog(4096);
+    /** Connections made before the listener accepts them; within the backlog. */
+    private static final int BATCH = Math.min(1024, BACKLOG);
 
     private final ServerSocketChannel listener;
     private final InetSocketAddress address;
@@ -199,12 +198,12 @@ final class Loopback implements AutoCloseable {
     }
 
     /**
-     * The next client source address of the rotation through 127.0.0.2 … 127.0.3.251, shared by every test of the
-     * JVM, for sockets that bind before they connect.
+     * The next client source address of the rotation through 127.0.0.2 … 127.0.3.251, or 127.0.0.1 where those
+     * cannot be bound, shared by every test of the JVM, for sockets that bind before they connect; where ports are
+     * paced, waits until the connection leaves enough ephemeral ports ({@link Platform#nextSourceAddress()}).
      */
-    static InetAddress nextSourceAddress() throws UnknownHostException {
-        int k = Math.floorMod(NEXT_SOURCE.getAndIncrement(), 1000);
-        return Inet4Address.getByAddress(new byte[] {127, 0, (byte) (k / 250), (byte) (2 + k % 250)});
+    static InetAddress nextSourceAddress() throws IOException {
+        return Platform.nextSourceAddress();
     }
 
     /** Configures a client socket before it connects, for example its buffer sizes. */

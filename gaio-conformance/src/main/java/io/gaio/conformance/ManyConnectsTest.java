@@ -24,12 +24,14 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@value #CONNECTIONS} connects submitted at once from one watcher to a {@link Listener} of another, both in this JVM
- * (two descriptors a connection stay under the 20,000 open-file limit): every CONNECT and every ACCEPT completes
- * exactly once ({@link CompletionLedger}), each connection echoes one message through an {@link EchoServer} on the
- * listener's watcher, and once every connection is freed and the watchers are closed the process's descriptors are
- * back to their count before. The server keeps {@value #PENDING_ACCEPTS} accepts pending and listens with that
- * backlog (Linux caps it at somaxconn, 4096); clients bind rotating 127.0.0.x source addresses, so that neither
- * ephemeral ports nor TIME_WAIT leftovers run out.
+ * (two descriptors a connection stay under the 20,000 open-file limit; under a lower limit, as many as fit,
+ * {@link #connectionsThatFit}): every CONNECT and every ACCEPT completes exactly once ({@link CompletionLedger}), each
+ * connection echoes one message through an {@link EchoServer} on the listener's watcher, and once every connection is
+ * freed and the watchers are closed the process's descriptors are back to their count before. The server keeps
+ * {@value #PENDING_ACCEPTS} accepts pending and listens with that backlog (Linux caps it at somaxconn, 4096; macOS at
+ * 128, {@link Platform#backlog}); clients bind the rotating source addresses of {@link Loopback#nextSourceAddress()}
+ * (127.0.0.1 alone and paced where there is no other), so that neither ephemeral ports nor TIME_WAIT leftovers run
+ * out.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class ManyConnectsTest extends TransportTestBase {
@@ -39,18 +41,20 @@ class ManyConnectsTest extends TransportTestBase {
 
     @Test
     void nineThousandConnectsAtOnce() throws Exception {
+        int connections = connectionsThatFit(CONNECTIONS, 2, "connects at once");
         int fdsBefore = openDescriptorCount();
         CompletionLedger accepts = new CompletionLedger("accepts");
         CompletionLedger requests = new CompletionLedger("connects, writes and reads");
         EchoServer server = new EchoServer(newWatcher(), ReadMode.RANDOM, 256, 41);
-        Client[] clients = new Client[CONNECTIONS];
+        Client[] clients = new Client[connections];
         List<String> problems = new ArrayList<>();
         long start = System.nanoTime();
         try (Watcher w = newWatcher()) {
-            Listener l = server.watcher().listen(loopback(0), ListenOptions.defaults().backlog(PENDING_ACCEPTS));
+            Listener l = server.watcher().listen(loopback(0),
+                    ListenOptions.defaults().backlog(Platform.backlog(PENDING_ACCEPTS)));
             server.acceptFrom(l, accepts, PENDING_ACCEPTS);
             Map<Long, Client> byRequest = new HashMap<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
+            for (int i = 0; i < connections; i++) {
                 clients[i] = new Client(i);
                 Long id = requests.open();
                 byRequest.put(id, clients[i]);
@@ -65,14 +69,14 @@ class ManyConnectsTest extends TransportTestBase {
                 }
             });
             long echoed = Arrays.stream(clients).filter(c -> c.echoed).count();
-            System.out.println(CONNECTIONS + " connects, echoes and frees in "
+            System.out.println(connections + " connects, echoes and frees in "
                     + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms; " + requests);
             assertEquals(List.of(), problems, "what went wrong on the connecting side");
-            assertEquals(CONNECTIONS, echoed, "connections that echoed");
+            assertEquals(connections, echoed, "connections that echoed");
             requests.assertSettled();
-            assertEquals(3L * CONNECTIONS, requests.count("ok"), "successful connects, writes and reads");
+            assertEquals(3L * connections, requests.count("ok"), "successful connects, writes and reads");
 
-            assertAcceptedOnce(server, l, accepts, CONNECTIONS, PENDING_ACCEPTS);
+            assertAcceptedOnce(server, l, accepts, connections, PENDING_ACCEPTS);
         } finally {
             server.close();
             for (Client c : clients) {
@@ -82,7 +86,7 @@ class ManyConnectsTest extends TransportTestBase {
             }
         }
         if (fdsBefore >= 0) {
-            awaitDescriptorsAtMost(fdsBefore, "after " + CONNECTIONS + " connections were closed");
+            awaitDescriptorsAtMost(fdsBefore, "after " + connections + " connections were closed");
         }
     }
 

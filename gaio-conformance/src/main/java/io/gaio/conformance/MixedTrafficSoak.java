@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The soak: mixed traffic on {@code gaio.soak.connections} (5,000) connections for {@code gaio.soak.duration}
- * (ISO-8601, {@code PT3M} by default), printing the resident set, heap and direct memory every ten seconds. Not part
- * of the default build (the class name does not end in {@code Test}); the {@code soak} profile runs it on a transport
- * module: {@code mvn -B -Psoak verify -pl gaio-transport-epoll -Dgaio.soak.duration=PT3M}. Its output goes to
+ * The soak: mixed traffic on {@code gaio.soak.connections} (5,000; fewer where the descriptor limit does not hold
+ * them) connections for {@code gaio.soak.duration} (ISO-8601, {@code PT3M} by default), printing the resident set,
+ * heap and direct memory every ten seconds. Not part of the default build (the class name does not end in
+ * {@code Test}); the {@code soak} profile runs it on a transport module:
+ * {@code mvn -B -Psoak verify -pl gaio-transport-epoll -Dgaio.soak.duration=PT3M}. Its output goes to
  * {@code target/surefire-reports/io.gaio.conformance.MixedTrafficSoak-output.txt}, where the build's leak check
  * reads it too.
  *
@@ -41,7 +42,7 @@ class MixedTrafficSoak extends TransportTestBase {
     @Test
     void mixedTrafficOnThousandsOfConnections() throws Exception {
         Duration duration = Duration.parse(System.getProperty("gaio.soak.duration", "PT3M"));
-        int connections = Integer.getInteger("gaio.soak.connections", 5000);
+        int connections = connectionsThatFit(Integer.getInteger("gaio.soak.connections", 5000), 2, "soak");
         Random random = new Random(42);
         List<byte[]> messages = new ArrayList<>();
         for (int i = 0; i < 64; i++) {

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Slowloris (reliability, hostile peers): 5,000 connections, each with a swap-buffer read pending, and each peer
+ * Slowloris (reliability, hostile peers): 5,000 connections (fewer where the descriptor limit does not hold them,
+ * {@link #connectionsThatFit}), each with a swap-buffer read pending, and each peer
  * dribbling one byte a second for 5 seconds. Every byte arrives, in order (25,000 reads, each booked in a
  * {@link CompletionLedger}), and memory stays bounded no matter how many connections wait:
  * <ul>
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class SlowlorisTest extends TransportTestBase {
-    private static final int CONNECTIONS = 5000;
+    private static final int WANTED = 5000;
     private static final int SECONDS = 5;
     /** Four swap buffers of the default size. */
     static final long MAX_PINNED_SWAP = 4L * Watcher.DEFAULT_SWAP_BUFFER_SIZE;
@@ -44,10 +45,11 @@ class SlowlorisTest extends TransportTestBase {
     @Test
     void dribblingPeersHoldBoundedMemory() throws Exception {
         CompletionLedger ledger = new CompletionLedger("slowloris");
+        int connections = connectionsThatFit(WANTED, 2, "slowloris");
         try (Loopback lb = Loopback.open(); Watcher w = newWatcher()) {
-            List<Loopback.Pair> pairs = lb.connect(CONNECTIONS);
+            List<Loopback.Pair> pairs = lb.connect(connections);
             Map<Object, Integer> index = new IdentityHashMap<>();
-            for (int i = 0; i < CONNECTIONS; i++) {
+            for (int i = 0; i < connections; i++) {
                 index.put(pairs.get(i).server, i);
             }
             long chunk = PooledByteBufAllocator.DEFAULT.chunkSize();
@@ -59,14 +61,14 @@ class SlowlorisTest extends TransportTestBase {
             MemorySample idle = MemorySample.afterGc();
 
             CompletableFuture<Void> dribbling = CompletableFuture.runAsync(() -> dribble(pairs));
-            int[] received = new int[CONNECTIONS];
+            int[] received = new int[connections];
             long bytes = 0;
             long maxPinned = 0;
             long maxUsed = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SECONDS + 30);
-            while (bytes < (long) CONNECTIONS * SECONDS) {
+            while (bytes < (long) connections * SECONDS) {
                 if (System.nanoTime() - deadline > 0) {
-                    fail("only " + bytes + " of " + CONNECTIONS * SECONDS + " bytes arrived; " + ledger);
+                    fail("only " + bytes + " of " + connections * SECONDS + " bytes arrived; " + ledger);
                 }
                 if (dribbling.isCompletedExceptionally()) {
                     dribbling.join();
@@ -90,11 +92,11 @@ class SlowlorisTest extends TransportTestBase {
             }
             dribbling.get(10, TimeUnit.SECONDS);
             MemorySample end = MemorySample.afterGc();
-            System.out.println("slowloris, " + CONNECTIONS + " connections: before " + before + "; idle " + idle
+            System.out.println("slowloris, " + connections + " connections: before " + before + "; idle " + idle
                     + "; after " + SECONDS + " s of dribbling " + end + "; most pinned " + MemorySample.mib(maxPinned)
                     + ", most used " + MemorySample.mib(maxUsed) + "; heap per connection "
-                    + (end.heap - before.heap) / CONNECTIONS + " bytes");
-            for (int i = 0; i < CONNECTIONS; i++) {
+                    + (end.heap - before.heap) / connections + " bytes");
+            for (int i = 0; i < connections; i++) {
                 assertEquals(SECONDS, received[i], "bytes received on connection " + i);
             }
             assertTrue(maxPinned - before.directPinned <= MAX_PINNED_SWAP, () -> "pinned direct memory grew by more "
@@ -102,8 +104,8 @@ class SlowlorisTest extends TransportTestBase {
             long mostUsed = maxUsed;
             assertTrue(mostUsed - before.directUsed <= chunk, () -> "the pool took more than one " + chunk
                     + "-byte chunk: " + MemorySample.mib(before.directUsed) + " -> " + MemorySample.mib(mostUsed));
-            assertTrue(end.heap - before.heap <= MAX_HEAP_PER_CONNECTION * CONNECTIONS, () -> "heap per connection "
-                    + (end.heap - before.heap) / CONNECTIONS + " bytes: " + before + " -> " + end);
+            assertTrue(end.heap - before.heap <= MAX_HEAP_PER_CONNECTION * connections, () -> "heap per connection "
+                    + (end.heap - before.heap) / connections + " bytes: " + before + " -> " + end);
             assertTrue(end.heap - idle.heap <= MAX_HEAP_GROWTH, () -> "the heap grew while the peers dribbled: "
                     + idle + " -> " + end);
 
@@ -111,7 +113,7 @@ class SlowlorisTest extends TransportTestBase {
                 w.free(p.server);
             }
             ledger.awaitSettled(w, WAIT);
-            assertEquals(CONNECTIONS, ledger.count(ConnectionClosedException.class.getSimpleName()),
+            assertEquals(connections, ledger.count(ConnectionClosedException.class.getSimpleName()),
                     "the reads pending at free");
             ledger.assertSettled();
             ledger.print();

@@ -28,8 +28,6 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -43,7 +41,6 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,19 +54,21 @@ import org.junit.jupiter.api.Timeout;
  * <p>Before the tests of a class run, the transport named by {@code -Dgaio.transport} is looked up in
  * {@link Transports#list()}; when it is missing or cannot run here, every test of the class is skipped with the
  * cause. Then one echo round trip warms up lazily opened descriptors (jar files, native libraries) and the number
- * of open descriptors ({@code /proc/self/fd}, Linux only) is taken as the baseline. After the tests the count must
- * come back to that baseline within ten seconds (closes may be asynchronous), and garbage is collected and pooled
- * buffers allocated so that Netty's paranoid leak detector reports any leaked buffer as a {@code LEAK:} line.
+ * of open descriptors ({@code /proc/self/fd} on Linux, {@code /dev/fd} on macOS: {@link Platform}) is taken as the
+ * baseline. After the tests the count must come back to that baseline within ten seconds (closes may be
+ * asynchronous), and garbage is collected and pooled buffers allocated so that Netty's paranoid leak detector reports
+ * any leaked buffer as a {@code LEAK:} line.
  *
  * <p>Tests create watchers with {@link #newWatcher()} or {@link #newWatcherBuilder()}, never naming a transport, so
- * that the same suite runs on every transport module.
+ * that the same suite runs on every transport module. Tests with thousands of connections scale them to the
+ * process's descriptor limit ({@link #connectionsThatFit}); {@link Platform} has every other limit of the machine and
+ * the system properties that impose macOS's on Linux.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class TransportTestBase {
     /** The longest any single wait in a test may take before the test fails instead of hanging. */
     static final Duration WAIT = Duration.ofSeconds(30);
 
-    private static final Path FD_DIR = Path.of("/proc/self/fd");
     private static final Duration FD_SETTLE = Duration.ofSeconds(10);
 
     private static TransportStatus transport;
@@ -569,36 +568,29 @@ public abstract class TransportTestBase {
 
     /** Whether this platform lets the suite count open descriptors. */
     static boolean canCountDescriptors() {
-        return Files.isDirectory(FD_DIR);
+        return Platform.canListDescriptors();
     }
 
-    /** The process's open descriptors and what they point to; {@code null} where that cannot be known. */
+    /**
+     * The process's open descriptors and what they point to (or, where that cannot be read, their file type and key);
+     * {@code null} where they cannot be listed.
+     */
     static Map<String, String> openDescriptors() throws IOException {
-        if (!canCountDescriptors()) {
-            return null;
-        }
-        Map<String, String> fds = new TreeMap<>();
-        String listing = "/proc/" + ProcessHandle.current().pid() + "/fd";
-        try (Stream<Path> entries = Files.list(FD_DIR)) {
-            for (Path p : (Iterable<Path>) entries::iterator) {
-                String target;
-                try {
-                    target = Files.readSymbolicLink(p).toString();
-                } catch (IOException e) {
-                    target = "?"; // closed meanwhile
-                }
-                if (!target.equals(listing)) { // the descriptor of this very listing
-                    fds.put(p.getFileName().toString(), target);
-                }
-            }
-        }
-        return fds;
+        return Platform.openDescriptors();
     }
 
     /** The number of open descriptors, or -1 where that cannot be known. */
     static int openDescriptorCount() throws IOException {
-        Map<String, String> fds = openDescriptors();
-        return fds == null ? -1 : fds.size();
+        return Platform.openDescriptorCount();
+    }
+
+    /**
+     * How many of {@code wanted} connections fit in the process's descriptor limit, each holding {@code each}
+     * descriptors in this JVM: {@code wanted} where the limit allows (20,000 holds every count of the suite), fewer
+     * under a lower one (macOS's JVM raises its limit to 10,240 only); see {@link Platform#connectionsThatFit}.
+     */
+    static int connectionsThatFit(int wanted, int each, String what) throws IOException {
+        return Platform.connectionsThatFit(wanted, each, what);
     }
 
     /**

@@ -29,5 +29,27 @@
  *       {@code AllocatorFailureTest}, hostile peers and bounded memory {@code SlowlorisTest} and
  *       {@code SlowReaderTest}, 100,000 connection cycles without a leak {@code ConnectionChurnLeakTest}.</li>
  * </ul>
+ *
+ * <p>The suite runs where kqueue runs too, on machines smaller than Linux's defaults: macOS has only 127.0.0.1 on
+ * {@code lo0}, 16,384 ephemeral ports with a 30 s TIME_WAIT, a listen backlog of 128 and a JVM that raises its
+ * descriptor limit to 10,240 only. The package-private class {@code Platform} finds out once per JVM what the machine
+ * allows and adapts: client sockets bind the rotating source addresses 127.0.0.2 … 127.0.3.251 where they can be
+ * bound, else 127.0.0.1, with connections paced so that the ports last; listen backlogs and blocking connect batches
+ * stay within the backlog; tests with thousands of connections run as many as the descriptor limit ({@code ulimit -n})
+ * holds; descriptors are listed in {@code /proc/self/fd}, or {@code /dev/fd} where there is no {@code /proc}. These
+ * system properties impose macOS's limits on Linux (child JVMs get them too):
+ * <ul>
+ *   <li>{@code gaio.test.sourceAddresses}: {@code auto} (default), or {@code single} for 127.0.0.1 only;</li>
+ *   <li>{@code gaio.test.portPacing}: {@code PORTS/SECONDS}, at most PORTS client connections per source address in
+ *       any SECONDS, or {@code off}; default {@code off} on Linux, {@code 12288/40} elsewhere;</li>
+ *   <li>{@code gaio.test.backlog}: the largest listen backlog and blocking connect batch; default
+ *       {@code net.core.somaxconn} on Linux, 128 elsewhere;</li>
+ *   <li>{@code gaio.test.descriptors}: {@code auto} (default), or {@code dev-fd} to list {@code /dev/fd} and describe
+ *       each entry by its file type and key, as on macOS.</li>
+ * </ul>
+ * The descriptor limit has no property: run the JVM under {@code ulimit -n 10240}. gaio-transport-epoll's build runs
+ * the suite a second time with all of them set so, in a JVM limited to 10,240 descriptors
+ * ({@code gaio-conformance/src/test/bin/java-macos-limits}); {@code mvn -B verify -Pmacos-limits -pl
+ * gaio-transport-epoll} runs that alone.
  */
 package io.gaio.conformance;

@@ -58,7 +58,9 @@ class RelayTest {
     private static final long RESERVED_BOUND = 2L * MIB;
     private static final long WAIT_MILLIS = 30_000;
 
-    private static final Path FD_DIR = Path.of("/proc/self/fd");
+    /** Where the process's descriptors are listed: /proc/self/fd on Linux, /dev/fd where there is no /proc (macOS). */
+    private static final Path FD_DIR = Files.isDirectory(Path.of("/proc/self/fd")) ? Path.of("/proc/self/fd")
+            : Path.of("/dev/fd");
 
     @BeforeAll
     static void warmUp() throws Exception {
@@ -237,7 +239,7 @@ class RelayTest {
     @ValueSource(strings = {"nio", "epoll"})
     void closeEndsEveryPairAndFreesEverything(String transport) throws Exception {
         assumeTrue(available(transport), () -> transport + " cannot run here");
-        assumeTrue(Files.isDirectory(FD_DIR), "no /proc/self/fd to count descriptors");
+        assumeTrue(Files.isDirectory(FD_DIR), "neither /proc/self/fd nor /dev/fd to count descriptors");
         int baseline = openDescriptors();
         int pairs = 8;
         List<SocketChannel> sources = new ArrayList<>();
