@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * The client process of {@link AcceptManyFromClientProcessTest}, a JVM of its own so that the connections' client
  * ends do not count against the test JVM's descriptor limit. It starts {@code count} non-blocking connects to
- * {@code host:port} at once (from the rotating source addresses of {@link Loopback}), prints
+ * {@code host:port} at once (from the rotating source addresses of {@link Loopback}, without pacing: the test
+ * reserved their ports, {@link Platform#reserveSourcePorts}), prints
  * {@code CONNECTED <count>} once every one is established, then has each send {@code size} reproducible bytes and
  * read them back ({@link ClientDriver}), closes them all, prints {@code ECHOED <count>} and exits with status 0. Any
  * failure prints its stack trace and exits with status 1.
@@ -64,7 +65,7 @@ public final class ManyClientsProcess {
                 clients.add(c);
                 c.configureBlocking(false);
                 c.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                c.bind(new InetSocketAddress(Loopback.nextSourceAddress(), 0));
+                c.bind(new InetSocketAddress(Platform.nextReservedSourceAddress(), 0));
                 if (!c.connect(server)) {
                     c.register(selector, SelectionKey.OP_CONNECT);
                     pending++;

@@ -1,7 +1,9 @@
 package io.gaio.conformance;
 
 import com.sun.management.UnixOperatingSystemMXBean;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.OperatingSystemMXBean;
@@ -11,16 +13,20 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -44,12 +50,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       listener there queues one and a half backlogs and drops further SYNs).</dd>
  *   <dt>{@value #PORT_PACING}: {@code PORTS/SECONDS} or {@code off}</dt>
  *   <dd>At most PORTS client connections per source address within any SECONDS: a connection's ephemeral port stays
- *       taken through its TIME_WAIT, and a client binds its port before it connects, so the port must be free of
- *       TIME_WAIT leftovers. Default: {@code off} on Linux, where a bound socket's connect reuses a TIME_WAIT
- *       leftover of the same four-tuple ({@code tcp_tw_reuse}'s rule for bound sockets); elsewhere
- *       {@value #DEFAULT_PACING}: macOS has 16,384 ephemeral ports (49152-65535) and a TIME_WAIT of 30 s (twice
- *       {@code net.inet.tcp.msl}); the default leaves a quarter of the ports to connections that stay open longer
- *       and to sockets the suite does not pace, and 10 s for a connection's life before its TIME_WAIT starts.</dd>
+ *       taken through its TIME_WAIT, and a client binds its port before it connects. The default takes three
+ *       quarters of the ephemeral ports (the rest for connections that stay open longer, for listeners and for
+ *       sockets the suite does not pace) within the TIME_WAIT plus 10 s (a connection's life before its TIME_WAIT
+ *       starts): on Linux from {@code net.ipv4.ip_local_port_range} and its fixed 60 s TIME_WAIT ({@code 21174/70}
+ *       with the default range), elsewhere {@value #MACOS_PACING}, from macOS's 16,384 ephemeral ports (49152-65535)
+ *       and 30 s TIME_WAIT (twice {@code net.inet.tcp.msl}). Sockets on the source addresses when the pacing starts,
+ *       TIME_WAIT leftovers of an earlier run included ({@code /proc/net/tcp}, else {@code netstat -an -p tcp}),
+ *       count as connections just made. With the rotation's 1,000 addresses the pacing never holds a test back;
+ *       with 127.0.0.1 alone it does (about 300 connections a second), and without it that address's ports run
+ *       out, on Linux too: a watcher's connects and listeners bind without SO_REUSEADDR, so once TIME_WAIT
+ *       leftovers hold every port their bind fails.</dd>
  *   <dt>{@value #DESCRIPTORS}: {@code auto} (default) or {@code dev-fd}</dt>
  *   <dd>Where the descriptor-leak checks list the process's descriptors: {@code /proc/self/fd}, each resolved to its
  *       target, where it exists (Linux); else {@code /dev/fd} (macOS), whose entries are resolved where they are
@@ -73,8 +84,8 @@ final class Platform {
     static final String PORT_PACING = PREFIX + "portPacing";
     /** Where open descriptors are listed: {@code auto} or {@code dev-fd}. */
     static final String DESCRIPTORS = PREFIX + "descriptors";
-    /** The pacing where the operating system is not Linux. */
-    static final String DEFAULT_PACING = "12288/40";
+    /** The default pacing where the operating system is not Linux: macOS's ports and TIME_WAIT, with margins. */
+    static final String MACOS_PACING = "12288/40";
     /** Descriptors {@link #connectionsThatFit} leaves for the JVM and the test's listeners, selectors and watchers. */
     static final int DESCRIPTOR_RESERVE = 512;
 
@@ -93,7 +104,11 @@ final class Platform {
     /** The source addresses, probed on first use. */
     private static final class Sources {
         static final List<InetAddress> ADDRESSES = probeSourceAddresses();
-        static final Pacer PACER = Pacer.fromProperty(ADDRESSES.size());
+    }
+
+    /** The pacing of connections from the source addresses, set up on first use; null where off. */
+    private static final class Pacing {
+        static final Pacer PACER = Pacer.fromProperty(Sources.ADDRESSES);
     }
 
     /** The source addresses client sockets rotate through: the probed rotation, or 127.0.0.1 alone. */
@@ -107,6 +122,14 @@ final class Platform {
      */
     static InetAddress nextSourceAddress() throws InterruptedIOException {
         reserveSourcePorts(1);
+        return nextReservedSourceAddress();
+    }
+
+    /**
+     * The next source address of the rotation, without waiting: for a connection whose port the process that makes
+     * it had reserved already ({@link #reserveSourcePorts}), as a test does for the client process it starts.
+     */
+    static InetAddress nextReservedSourceAddress() {
         List<InetAddress> all = Sources.ADDRESSES;
         return all.get(Math.floorMod(NEXT_SOURCE.getAndIncrement(), all.size()));
     }
@@ -117,7 +140,7 @@ final class Platform {
      * {@link #nextSourceAddress()}.
      */
     static void reserveSourcePorts(int n) throws InterruptedIOException {
-        Pacer pacer = Sources.PACER;
+        Pacer pacer = Pacing.PACER;
         if (pacer != null) {
             try {
                 pacer.acquire(n);
@@ -133,13 +156,15 @@ final class Platform {
      * are not paced.
      */
     static long pacedConnectionsWithin(long seconds) {
-        Pacer pacer = Sources.PACER;
+        Pacer pacer = Pacing.PACER;
         return pacer == null ? -1 : pacer.capacity * seconds / pacer.windowSeconds;
     }
 
     /**
      * A source address for one connection that the peer must tell from the others it accepts: 127.0.0.{@code host}
-     * where the rotation has it, else 127.0.0.1 with a port that was free a moment ago (bound and released at once).
+     * where the rotation has it, else 127.0.0.1 with a port of its own: one below every system's ephemeral ports
+     * (Linux's start at 32768, macOS's at 49152, FreeBSD's at 10000), so that no socket the kernel gives a port takes
+     * it, and free a moment ago (a probe bound it and let it go).
      */
     static InetSocketAddress distinctSource(int host) throws IOException {
         InetAddress own = Inet4Address.getByAddress(new byte[] {127, 0, 0, (byte) host});
@@ -147,10 +172,18 @@ final class Platform {
             return new InetSocketAddress(own, 0);
         }
         InetAddress single = Sources.ADDRESSES.get(0);
-        try (SocketChannel probe = SocketChannel.open()) {
-            probe.bind(new InetSocketAddress(single, 0));
-            return new InetSocketAddress(single, ((InetSocketAddress) probe.getLocalAddress()).getPort());
+        IOException last = null;
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int port = 5000 + ThreadLocalRandom.current().nextInt(5000);
+            InetSocketAddress source = new InetSocketAddress(single, port);
+            try (SocketChannel probe = SocketChannel.open()) {
+                probe.bind(source);
+                return source;
+            } catch (IOException e) {
+                last = e;
+            }
         }
+        throw new IOException("no free port of its own on " + single.getHostAddress() + " in 5000-9999", last);
     }
 
     private static List<InetAddress> probeSourceAddresses() {
@@ -214,25 +247,93 @@ final class Platform {
             this.window = TimeUnit.SECONDS.toNanos(windowSeconds);
         }
 
-        /** The pacing {@value Platform#PORT_PACING} asks for, for {@code addresses} source addresses; null when off. */
-        static Pacer fromProperty(int addresses) {
-            String value = System.getProperty(PORT_PACING, LINUX ? "off" : DEFAULT_PACING).trim();
+        /**
+         * The pacing {@value Platform#PORT_PACING} asks for, for connections from {@code addresses}, with the sockets
+         * on them now counted as just made; null when off.
+         */
+        static Pacer fromProperty(List<InetAddress> addresses) {
+            String value = System.getProperty(PORT_PACING, defaultPacing()).trim();
             if (value.equals("off")) {
                 return null;
             }
-            String[] parts = value.split("/");
+            long ports;
+            long seconds;
             try {
-                long ports = Long.parseLong(parts[0].trim());
-                long seconds = Long.parseLong(parts[1].trim());
+                String[] parts = value.split("/");
+                ports = Long.parseLong(parts[0].trim());
+                seconds = Long.parseLong(parts[1].trim());
                 if (parts.length != 2 || ports < 1 || seconds < 1) {
                     throw new NumberFormatException();
                 }
-                Pacer p = new Pacer(ports * addresses, seconds);
-                note("client connections paced: at most " + ports + " per source address (" + addresses
-                        + ") within " + seconds + " s (-D" + PORT_PACING + "=" + value + ")");
-                return p;
             } catch (RuntimeException e) {
                 throw new IllegalArgumentException("-D" + PORT_PACING + " must be PORTS/SECONDS or off, not " + value);
+            }
+            Pacer p = new Pacer(ports * addresses.size(), seconds);
+            long inUse = socketsOn(addresses);
+            if (inUse > 0) {
+                p.buckets.addLast(new long[] {System.nanoTime(), inUse});
+                p.inWindow = inUse;
+            }
+            note("client connections paced: at most " + ports + " per source address (" + addresses.size()
+                    + ") within " + seconds + " s (-D" + PORT_PACING + "=" + value + "); sockets on them now: "
+                    + (inUse < 0 ? "unknown" : inUse));
+            return p;
+        }
+
+        /** Three quarters of the ephemeral ports within the TIME_WAIT and 10 s; see {@link Platform}. */
+        private static String defaultPacing() {
+            if (!LINUX) {
+                return MACOS_PACING;
+            }
+            try {
+                String[] range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim()
+                        .split("\\s+");
+                int ports = Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+                return ports * 3 / 4 + "/70";
+            } catch (IOException | RuntimeException e) {
+                return "21174/70"; // the default range, 32768-60999
+            }
+        }
+
+        /**
+         * How many TCP sockets of the machine, in any state, TIME_WAIT included, have one of {@code addresses} as
+         * their local address: from {@code /proc/net/tcp}, else {@code netstat -an -p tcp}; -1 where neither tells.
+         */
+        private static long socketsOn(List<InetAddress> addresses) {
+            Set<String> hosts = new HashSet<>();
+            addresses.forEach(a -> hosts.add(a.getHostAddress()));
+            try {
+                Path proc = Path.of("/proc/net/tcp");
+                long n = 0;
+                if (Files.isReadable(proc)) {
+                    List<String> lines = Files.readAllLines(proc);
+                    for (String line : lines.subList(1, lines.size())) {
+                        String local = line.trim().split("\\s+")[1];
+                        long v = Long.parseLong(local.substring(0, local.indexOf(':')), 16); // little-endian
+                        if (hosts.contains((v & 0xff) + "." + (v >> 8 & 0xff) + "." + (v >> 16 & 0xff) + "."
+                                + (v >> 24 & 0xff))) {
+                            n++;
+                        }
+                    }
+                    return n;
+                }
+                Process netstat = new ProcessBuilder("netstat", "-an", "-p", "tcp").redirectErrorStream(true).start();
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(netstat.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        String[] f = line.trim().split("\\s+");
+                        int dot = f.length > 3 ? f[3].lastIndexOf('.') : -1;
+                        if (f[0].startsWith("tcp") && dot > 0 && hosts.contains(f[3].substring(0, dot))) {
+                            n++;
+                        }
+                    }
+                }
+                return netstat.waitFor(10, TimeUnit.SECONDS) && netstat.exitValue() == 0 ? n : -1;
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
             }
         }
 

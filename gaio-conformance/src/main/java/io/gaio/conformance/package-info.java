@@ -41,7 +41,8 @@
  * <ul>
  *   <li>{@code gaio.test.sourceAddresses}: {@code auto} (default), or {@code single} for 127.0.0.1 only;</li>
  *   <li>{@code gaio.test.portPacing}: {@code PORTS/SECONDS}, at most PORTS client connections per source address in
- *       any SECONDS, or {@code off}; default {@code off} on Linux, {@code 12288/40} elsewhere;</li>
+ *       any SECONDS, or {@code off}; default three quarters of the ephemeral ports within the TIME_WAIT and 10 s
+ *       ({@code 21174/70} on Linux, {@code 12288/40} elsewhere);</li>
  *   <li>{@code gaio.test.backlog}: the largest listen backlog and blocking connect batch; default
  *       {@code net.core.somaxconn} on Linux, 128 elsewhere;</li>
  *   <li>{@code gaio.test.descriptors}: {@code auto} (default), or {@code dev-fd} to list {@code /dev/fd} and describe
