@@ -146,14 +146,18 @@ class EpollTransportTest {
         }
     }
 
-    /** Every delegation duplicates a descriptor and closes the caller's: none may be left behind. */
+    /**
+     * Every delegation duplicates a descriptor and closes the caller's: none may be left behind. The count may drop
+     * meanwhile (a connection an earlier test dropped, closed by the Cleaner), never grow.
+     */
     @Test
     void delegationLeaksNoDescriptors() throws Exception {
         try (ServerSocketChannel listener = listen()) {
             cycle(listener, 1);   // opens the JVM-wide descriptor-passing sockets
             long before = openDescriptors();
             cycle(listener, 200);
-            assertEquals(before, openDescriptors());
+            long after = openDescriptors();
+            assertTrue(after <= before, "200 delegations left " + (after - before) + " descriptors open");
         }
     }
 
