@@ -17,6 +17,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,49 @@ class PeerCloseTest extends TransportTestBase {
             assertArrayEquals(data, got.toByteArray());
         } finally {
             buf.release();
+        }
+    }
+
+    /**
+     * A read that took every byte the socket had, then the end of stream: the next read reports it, whether the FIN
+     * came with the bytes, before that read was submitted, or while it waits. An edge-triggered transport may skip a
+     * read after one that drained the socket, until the next edge; a FIN whose only edge came before the draining
+     * read must still be read.
+     */
+    @ParameterizedTest(name = "swap buffer: {0}")
+    @ValueSource(booleans = {false, true})
+    void endOfStreamAfterADrainingRead(boolean swap) throws Exception {
+        ByteBuf buf = swap ? null : directBuffer(4096);
+        byte[] message = {1, 2, 3};
+        try (Loopback lb = Loopback.open(); Watcher w = newWatcher()) {
+            for (int i = 0; i < 60; i++) {
+                int finAt = i % 3;
+                try (Loopback.Pair p = lb.connect()) {
+                    p.client.write(ByteBuffer.wrap(message));
+                    if (finAt == 0) {
+                        p.client.shutdownOutput();
+                    }
+                    w.read("bytes", p.server, swap ? null : buf.clear());
+                    OpResult r = awaitResult(w);
+                    assertSuccess(r);
+                    assertArrayEquals(message, readable(r.buffer()), "round " + i);
+                    if (finAt == 1) {
+                        p.client.shutdownOutput();
+                        Thread.sleep(1); // lets the FIN's edge come before the read is submitted
+                    }
+                    w.read("end", p.server, swap ? null : buf.clear());
+                    if (finAt == 2) {
+                        Thread.sleep(1);
+                        p.client.shutdownOutput();
+                    }
+                    OpResult end = awaitResult(w);
+                    assertCompletes(end, Operation.READ, "end", p.server);
+                    assertError(end, EOFException.class);
+                    w.free(p.server);
+                }
+            }
+        } finally {
+            releaseQuietly(buf);
         }
     }
 

@@ -23,6 +23,7 @@ final class EpollSocket extends EdgeTriggeredSocket implements EpollIoHandle {
     private static final int READ_EVENTS = EpollIoOps.EPOLLIN.value() | EpollIoOps.EPOLLRDHUP.value()
             | EpollIoOps.EPOLLERR.value() | EPOLLHUP;
     private static final int WRITE_EVENTS = EpollIoOps.EPOLLOUT.value() | EpollIoOps.EPOLLERR.value() | EPOLLHUP;
+    private static final int ENDING_EVENTS = EpollIoOps.EPOLLRDHUP.value() | EpollIoOps.EPOLLERR.value() | EPOLLHUP;
 
     EpollSocket(Socket socket, ReadinessListener listener) {
         super(socket, listener);
@@ -43,6 +44,7 @@ final class EpollSocket extends EdgeTriggeredSocket implements EpollIoHandle {
     @Override
     protected int readiness(IoEvent event) {
         int ready = ((EpollIoEvent) event).ops().value();
-        return ((ready & READ_EVENTS) != 0 ? READABLE : 0) | ((ready & WRITE_EVENTS) != 0 ? WRITABLE : 0);
+        return ((ready & READ_EVENTS) != 0 ? READABLE : 0) | ((ready & WRITE_EVENTS) != 0 ? WRITABLE : 0)
+                | ((ready & ENDING_EVENTS) != 0 ? ENDING : 0);
     }
 }

@@ -84,7 +84,7 @@ final class KQueueSocket extends EdgeTriggeredSocket implements KQueueIoHandle {
     /** What a kevent of {@code filter} with {@code flags} means to the engine. */
     static int readiness(short filter, short flags) {
         if ((flags & Kevent.EV_EOF) != 0) {
-            return READABLE | WRITABLE;
+            return READABLE | WRITABLE | ENDING;
         }
         if (filter == Kevent.EVFILT_READ) {
             return READABLE;

@@ -24,6 +24,12 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
     protected static final int READABLE = 1;
     /** A bit of {@link #readiness}: the socket may accept bytes, or have an error to report on write. */
     protected static final int WRITABLE = 2;
+    /**
+     * A bit of {@link #readiness}: the peer ended its stream, or the socket has an error. Reads never skip from then
+     * on: this may be the last edge the socket raises, and the end of stream must be read even if a read drained the
+     * bytes before it.
+     */
+    protected static final int ENDING = 4;
 
     private static final System.Logger LOG = System.getLogger("io.gaio.unix");
 
@@ -31,6 +37,15 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
     private IoRegistration registration;
     /** Why the event loop refused the socket; reported by every read and write, since attach() cannot fail. */
     private RuntimeException refused;
+    /**
+     * Whether the last read found fewer bytes than it had room for, with no readable edge since. The kernel's queue
+     * was empty then, and bytes arriving later raise a new edge, so the next read would only find EAGAIN: it is
+     * skipped. That is the read a request-response protocol submits right after the request it answers, one system
+     * call of three per round trip.
+     */
+    private boolean drained;
+    /** Whether an {@link #ENDING} edge came: reads never skip any more. */
+    private boolean ending;
 
     /**
      * A socket that owns {@code socket} from now on.
@@ -56,7 +71,8 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
      * Reads an event of the transport's event loop.
      *
      * @param event an event the loop delivered for this socket
-     * @return {@link #READABLE} and/or {@link #WRITABLE}; errors and hang-ups count as both
+     * @return {@link #READABLE} and/or {@link #WRITABLE}; errors and hang-ups count as both, and add
+     *         {@link #ENDING}
      */
     protected abstract int readiness(IoEvent event);
 
@@ -86,6 +102,12 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
         // Anything escaping here makes Netty log it and pause the whole loop for about a second.
         try {
             int ready = readiness(event);
+            if ((ready & READABLE) != 0) {
+                drained = false;
+            }
+            if ((ready & ENDING) != 0) {
+                ending = true;
+            }
             listener.onReadiness((ready & READABLE) != 0, (ready & WRITABLE) != 0);
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.WARNING, "gaio: unexpected error while handling a readiness event", t);
@@ -100,7 +122,15 @@ public abstract class EdgeTriggeredSocket extends UnixSocket {
     @Override
     public final int read(ByteBuf dst) throws IOException {
         checkWatched();
-        return SocketIo.read(socket(), dst);
+        if (drained) {
+            return 0;
+        }
+        int room = Math.min(dst.writableBytes(), SocketIo.BOUNCE_SIZE);
+        int n = SocketIo.read(socket(), dst);
+        // Short of the room even through the bounce buffer: the kernel had no more (TCP's recvmsg copies while bytes
+        // are queued). Only a watched socket gets the edge that ends the skipping.
+        drained = n >= 0 && n < room && !ending && registration != null;
+        return n;
     }
 
     @Override

@@ -14,6 +14,10 @@ import java.nio.channels.NotYetConnectedException;
  * Non-blocking reads and writes straight between a descriptor and buffers' native memory, on the calling thread:
  * the raw I/O of every native transport. Heap and composite buffers go through a per-thread bounce buffer, since
  * Netty's raw calls take native memory only.
+ *
+ * <p>Reads are {@code recv} and single-buffer writes {@code send}, as in Netty's own channels, not {@code read} and
+ * {@code writev}: the socket calls skip the file layer ({@code fdget_pos}, {@code vfs_read}/{@code vfs_writev}),
+ * which took about 6% of the server's CPU in a 10,000-connection echo profile. Gathered writes stay {@code writev}.
  */
 public final class SocketIo {
     /** Gathering writes, one native iovec array per loop thread, freed when the thread ends. */
@@ -28,11 +32,13 @@ public final class SocketIo {
             iov.release();
         }
     };
+    /** The most one read or write moves through the bounce buffer. */
+    static final int BOUNCE_SIZE = 64 * 1024;
     /** Netty's raw calls take native memory only: heap and composite buffers are copied through this, per thread. */
     private static final FastThreadLocal<ByteBuffer> BOUNCE = new FastThreadLocal<>() {
         @Override
         protected ByteBuffer initialValue() {
-            return ByteBuffer.allocateDirect(64 * 1024);
+            return ByteBuffer.allocateDirect(BOUNCE_SIZE);
         }
     };
 
@@ -49,14 +55,14 @@ public final class SocketIo {
         int length = dst.writableBytes();
         try {
             if (dst.hasMemoryAddress()) {
-                return socket.readAddress(dst.memoryAddress(), index, index + length);
+                return socket.recvAddress(dst.memoryAddress(), index, index + length);
             }
             if (dst.isDirect() && dst.nioBufferCount() == 1) {
                 ByteBuffer nio = dst.internalNioBuffer(index, length);
-                return socket.read(nio, nio.position(), nio.limit());
+                return socket.recv(nio, nio.position(), nio.limit());
             }
             ByteBuffer bounce = BOUNCE.get();
-            int n = socket.read(bounce, 0, Math.min(length, bounce.capacity()));
+            int n = socket.recv(bounce, 0, Math.min(length, bounce.capacity()));
             if (n > 0) {
                 bounce.clear().limit(n);
                 dst.setBytes(index, bounce);
@@ -78,6 +84,11 @@ public final class SocketIo {
      */
     public static long write(Socket socket, ByteBuf[] srcs, int count) throws IOException {
         try {
+            ByteBuf first = srcs[0];
+            if (count == 1 && first.hasMemoryAddress()) {
+                int index = first.readerIndex();
+                return socket.sendAddress(first.memoryAddress(), index, index + first.readableBytes());
+            }
             IovArray iov = IOV.get();
             iov.clear();
             for (int i = 0; i < count && srcs[i].isDirect(); i++) {
@@ -89,12 +100,11 @@ public final class SocketIo {
                 return socket.writevAddresses(iov.memoryAddress(0), iov.count());
             }
             // The first buffer is not in native memory: send what fits of it through the bounce buffer.
-            ByteBuf src = srcs[0];
             ByteBuffer bounce = BOUNCE.get();
-            int length = Math.min(src.readableBytes(), bounce.capacity());
+            int length = Math.min(first.readableBytes(), bounce.capacity());
             bounce.clear().limit(length);
-            src.getBytes(src.readerIndex(), bounce);
-            return socket.write(bounce, 0, length);
+            first.getBytes(first.readerIndex(), bounce);
+            return socket.send(bounce, 0, length);
         } catch (NotYetConnectedException e) {
             throw notConnected(e);
         }
