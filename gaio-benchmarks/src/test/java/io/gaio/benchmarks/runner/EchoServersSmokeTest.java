@@ -89,7 +89,8 @@ class EchoServersSmokeTest {
             int port = server.start(new InetSocketAddress("127.0.0.1", 0)).getPort();
             int[] steps = new int[2];
             int[] n = {0};
-            Map<String, String> r = loadgen.run(Load.idle(10, 50), port, "127.0.0.1", c -> steps[n[0]++] = c);
+            Map<String, String> r = loadgen.run(Load.idle(10, 50), port, "127.0.0.1", c -> steps[n[0]++] = c,
+                    null);
             assertEquals("0", r.get("exit"), r.toString());
             assertEquals(10, steps[0]);
             assertEquals(50, steps[1]);
@@ -118,7 +119,7 @@ class EchoServersSmokeTest {
 
     private static void runLoads(int port) throws IOException, InterruptedException {
         for (Load load : LOADS) {
-            Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null);
+            Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null, null);
             assertEquals("0", r.get("exit"), load.title() + ": " + r);
             assertEquals("0", r.get("errors"), load.title() + ": " + r);
             assertEquals(String.valueOf(load.conns()), r.get("ok"), load.title() + ": " + r);
