@@ -9,8 +9,9 @@ import java.util.Map;
  * phase, and the stream's warm-up): the server's system calls (perf) and its threads' context switches, per round
  * trip, and the machine's loopback backlog drops and TCP retransmissions. The rate tells how fast a server is; these
  * tell where its time goes (a read that finds nothing costs a system call, a hand-off between threads costs context
- * switches) and whether the kernel dropped anything meanwhile. The window leaves out opening and closing the
- * connections, so a round trip's figures do not depend on how many round trips share a connection.
+ * switches) and whether the kernel dropped anything meanwhile. Outside the burst the window leaves out opening the
+ * connections, and it never holds their closing, so a round trip's figures do not depend on how many round trips
+ * share a connection.
  */
 final class KernelCounters implements LoadGen.Window, AutoCloseable {
     private final long pid;
