@@ -3,7 +3,7 @@
  * after start-up, so that it spends less CPU per message than any server it drives (the runner reports its CPU use).
  *
  *   loadgen -m MODE -p PORT [-h HOST] [-c N] [-s BYTES] [-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW]
- *           [-S SOURCE_ADDRESS] [-T TIMEOUT_SECONDS]
+ *           [-S SOURCE_ADDRESS] [-T TIMEOUT_SECONDS] [-M]
  *
  * Modes (every echoed byte is checked against what was sent):
  *   burst     N connections each send S bytes once and wait for the echo; wall time from the first connect to the
@@ -21,8 +21,15 @@
  * -S binds connections to a source address (the next address after each 20,000 connections), so the runner can give
  * every run fresh 4-tuples. Connections are closed with a reset at the end, leaving no TIME_WAIT behind.
  *
+ * -M marks the window in which the runner counts the server's system calls and context switches: "WINDOW begin" on
+ * stdout before the work (burst: the first connect; pingpong: the round trips, after the connections are open;
+ * stream: the warm-up, after the connection is open), "WINDOW end" after it (before the connections are closed), each
+ * followed by a wait for a line on stdin, so that the runner reads its counters while the server idles. The window
+ * holds the measured phase and, for the stream, its warm-up: a pause between the two would stall the stream.
+ *
  * Prints one line "RESULT key=value ..." on stdout: cpu_pct is this process's CPU use during the measured phase,
- * cpu_total_ns its CPU time since it started. Exit status: 0, 3 when a connection failed, 4 on timeout.
+ * cpu_total_ns its CPU time since it started, window_bytes (stream) the bytes echoed in the -M window. Exit status:
+ * 0, 3 when a connection failed, 4 on timeout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -75,6 +82,7 @@ static struct {
     struct sockaddr_in server;
     int bind_source;
     uint32_t source; /* host byte order */
+    int marks;
 } cfg = {.size = 64, .rounds = 100, .duration = 5, .warmup = 1, .window = 4000, .timeout = 300};
 
 static int ep;
@@ -105,7 +113,7 @@ static uint64_t cpu_ns(void) {
 
 static void usage(void) {
     fprintf(stderr, "usage: loadgen -m burst|pingpong|stream|idle -p PORT [-h HOST] [-c N[,N...]] [-s BYTES] "
-                    "[-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW] [-S SOURCE_ADDRESS] [-T SECONDS]\n");
+                    "[-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW] [-S SOURCE_ADDRESS] [-T SECONDS] [-M]\n");
     exit(2);
 }
 
@@ -358,6 +366,27 @@ static void print_common(int n, uint64_t wall, uint64_t cpu) {
            (unsigned long long) cpu_ns());
 }
 
+/* With -M: tells the runner where the window begins or ends, and waits until it has read its counters. */
+static void mark(const char *where) {
+    if (!cfg.marks) {
+        return;
+    }
+    char line[64];
+    printf("WINDOW %s\n", where);
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL) {
+        cfg.marks = 0; /* nobody listens: go on without waiting */
+    }
+}
+
+static uint64_t stream_received(int n) {
+    uint64_t bytes = 0;
+    for (int i = 0; i < n; i++) {
+        bytes += conns[i].recvd;
+    }
+    return bytes;
+}
+
 /* Opens connections up to `target`, each echoing one message of `size` bytes. */
 static void open_conns(int target, uint32_t size) {
     phase = OPENING;
@@ -388,7 +417,7 @@ static void parse(int argc, char **argv) {
     const char *host = "127.0.0.1", *mode = NULL;
     int port = 0, opt;
     uint32_t size = 0;
-    while ((opt = getopt(argc, argv, "m:p:h:c:s:r:d:W:w:S:T:")) != -1) {
+    while ((opt = getopt(argc, argv, "m:p:h:c:s:r:d:W:w:S:T:M")) != -1) {
         switch (opt) {
         case 'm': mode = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -400,6 +429,7 @@ static void parse(int argc, char **argv) {
         case 'W': cfg.warmup = atof(optarg); break;
         case 'w': cfg.window = atoi(optarg); break;
         case 'T': cfg.timeout = atoi(optarg); break;
+        case 'M': cfg.marks = 1; break;
         case 'S': {
             struct in_addr a;
             if (inet_pton(AF_INET, optarg, &a) != 1) {
@@ -459,14 +489,18 @@ int main(int argc, char **argv) {
 
     switch (cfg.mode) {
     case BURST: {
+        mark("begin");
         uint64_t cpu0 = cpu_ns();
         open_conns(n, cfg.size);
-        print_common(n, last_echo > first_connect ? last_echo - first_connect : 0, cpu_ns() - cpu0);
+        uint64_t cpu = cpu_ns() - cpu0;
+        mark("end");
+        print_common(n, last_echo > first_connect ? last_echo - first_connect : 0, cpu);
         print_latency();
         break;
     }
     case PINGPONG: {
         open_conns(n, cfg.size);
+        mark("begin");
         phase = ROUND_TRIPS;
         settled = 0;
         uint64_t cpu0 = cpu_ns(), t0 = now_ns();
@@ -479,32 +513,30 @@ int main(int argc, char **argv) {
             }
         }
         run(n, 0);
-        uint64_t wall = now_ns() - t0;
-        print_common(n, wall, cpu_ns() - cpu0);
+        uint64_t wall = now_ns() - t0, cpu = cpu_ns() - cpu0;
+        mark("end");
+        print_common(n, wall, cpu);
         printf(" rounds=%u msgs=%zu msgs_per_s=%.0f", cfg.rounds, lat_n, (double) lat_n * 1e9 / (double) wall);
         print_latency();
         break;
     }
     case STREAM: {
         open_conns(n, 64);
+        uint64_t window0 = stream_received(n);
+        mark("begin");
         phase = STREAMING;
         for (int i = 0; i < n; i++) {
             drive(&conns[i], EPOLLOUT); /* nothing else would raise the first edge */
         }
         uint64_t start = now_ns() + (uint64_t) (cfg.warmup * 1e9);
         run(0, start);
-        uint64_t bytes0 = 0, cpu0 = cpu_ns(), t0 = now_ns();
-        for (int i = 0; i < n; i++) {
-            bytes0 += conns[i].recvd;
-        }
+        uint64_t bytes0 = stream_received(n), cpu0 = cpu_ns(), t0 = now_ns();
         run(0, t0 + (uint64_t) (cfg.duration * 1e9));
-        uint64_t bytes = 0, wall = now_ns() - t0;
-        for (int i = 0; i < n; i++) {
-            bytes += conns[i].recvd;
-        }
-        print_common(n, wall, cpu_ns() - cpu0);
-        printf(" bytes=%llu mb_per_s=%.1f", (unsigned long long) (bytes - bytes0),
-               (double) (bytes - bytes0) * 1e3 / (double) wall);
+        uint64_t bytes = stream_received(n), wall = now_ns() - t0, cpu = cpu_ns() - cpu0;
+        mark("end");
+        print_common(n, wall, cpu);
+        printf(" bytes=%llu mb_per_s=%.1f window_bytes=%llu", (unsigned long long) (bytes - bytes0),
+               (double) (bytes - bytes0) * 1e3 / (double) wall, (unsigned long long) (bytes - window0));
         break;
     }
     case IDLE: {

@@ -21,23 +21,28 @@ import java.util.List;
 record Load(Kind kind, int conns, int conns2, int size, int rounds, double seconds, double warmup, boolean inTable,
             Launcher.Jvm jvm) {
 
-    /** The load generator's modes, with the metric each is judged by. */
+    /**
+     * The load generator's modes, with the metric each is judged by, and the round trip its per-op figures (e.g.
+     * system calls) count: a message echoed, a connection (burst) or a MB (10^6 bytes) echoed (stream).
+     */
     enum Kind {
-        PINGPONG("pingpong", "msgs_per_s", "msgs/s", true),
-        BURST("burst", "wall_ms", "ms", false),
-        STREAM("stream", "mb_per_s", "MB/s", true),
-        IDLE("idle", "total_per_conn", "B/conn", false);
+        PINGPONG("pingpong", "msgs_per_s", "msgs/s", true, "msg"),
+        BURST("burst", "wall_ms", "ms", false, "conn"),
+        STREAM("stream", "mb_per_s", "MB/s", true, "MB"),
+        IDLE("idle", "total_per_conn", "B/conn", false, null);
 
         final String mode;
         final String metric;
         final String unit;
         final boolean higherIsBetter;
+        final String perOp;
 
-        Kind(String mode, String metric, String unit, boolean higherIsBetter) {
+        Kind(String mode, String metric, String unit, boolean higherIsBetter, String perOp) {
             this.mode = mode;
             this.metric = metric;
             this.unit = unit;
             this.higherIsBetter = higherIsBetter;
+            this.perOp = perOp;
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.function.Function;
 
 /**
  * The results as Markdown: one main table of medians with ratios to the baseline, then the details behind it
- * (latency, the burst series, memory, CPU use, every run, failures).
+ * (latency, the burst series, memory, CPU use, the kernel's work, every run, failures).
  */
 final class MarkdownReport {
     private final Plan plan;
@@ -33,6 +33,7 @@ final class MarkdownReport {
         r.bursts();
         r.idle();
         r.cpu();
+        r.kernel();
         r.everyRun();
         r.failures();
         return r.md.toString();
@@ -131,6 +132,30 @@ final class MarkdownReport {
                 + "accounted to.%n", QuietGuard.MAX_FOREIGN_CPU_PCT));
     }
 
+    /** The {@link KernelCounters}: where a server's CPU time goes in the kernel, and whether loopback lost packets. */
+    private void kernel() {
+        List<Load> loads = plan.busy();
+        Function<Load, String> perOp = l -> l.title() + ", per " + l.kind().perOp;
+        section("Server system calls per round trip ↓ (medians; in parentheses the ratio to " + ServerKind.BASELINE.id
+                + "'s): per message echoed (pingpong), per connection (burst), per MB echoed (stream)");
+        table(loads, perOp, (s, l) -> measuredCell(s, l, "syscalls_per_op", "%,.2f"));
+        section("Server context switches per round trip ↓ (medians; in parentheses the ratio to "
+                + ServerKind.BASELINE.id + "'s), all threads");
+        table(loads, perOp, (s, l) -> measuredCell(s, l, "ctxsw_per_op", "%,.2f"));
+        section("Loopback backlog drops / TCP segments retransmitted, machine-wide (medians)");
+        table(loads, Load::title, (s, l) -> format(s, l, "softnet_drops", "%,.0f") + " / "
+                + format(s, l, "retrans_segs", "%,.0f"));
+        md.append("\nCounted from the load generator's mark before the work to its mark after it, while the server "
+                + "idles at both: the measured phase (pingpong: the round trips, the connections already open; "
+                + "stream: the warm-up too; burst: from the first connect to the last echo), never the closing. "
+                + "System calls: `perf stat -e " + PerfStat.EVENT + "` on every thread of the server process; n/a "
+                + "where perf is missing or failed (the runner says why; logs/perf.log). Context switches: voluntary "
+                + "plus involuntary, summed over /proc/PID/task/*/status (a thread that ended meanwhile is left out). "
+                + "Drops: the second column of /proc/net/softnet_stat, packets the input backlog "
+                + "(net.core.netdev_max_backlog), which loopback traffic passes, had no room for; retransmissions: "
+                + "RetransSegs in /proc/net/snmp. Both count the whole machine, other processes' traffic included.\n");
+    }
+
     private void everyRun() {
         section("Every run, in order (the main table's metric)");
         List<String> head = new ArrayList<>(List.of("load", "server"));
@@ -191,6 +216,12 @@ final class MarkdownReport {
         OptionalDouble ratio = results.ratio(s, l, metric);
         return ratio.isPresent() ? value + String.format(Locale.ROOT, " (%.2f×)", ratio.getAsDouble())
                 : value;
+    }
+
+    /** {@link #cell}, or n/a where nothing was measured though the runs succeeded (no perf, for system calls). */
+    private String measuredCell(ServerKind s, Load l, String metric, String pattern) {
+        return results.median(s, l, metric).isEmpty() && results.failures(s, l).isEmpty() ? "n/a"
+                : cell(s, l, metric, pattern);
     }
 
     private String format(ServerKind s, Load l, String metric, String pattern) {

@@ -11,8 +11,8 @@ import java.util.Map;
 /**
  * Runs loads against one fresh server process: warm-up loads first, then measured loads. Each load starts once the
  * machine is quiet, is run again if other processes took CPU meanwhile, and is followed by a wait until the server
- * has closed its connections and a pause. Also turns the load generator's fields and the server's /proc figures into
- * a {@link Sample}'s metrics.
+ * has closed its connections and a pause. Also turns the load generator's fields, the server's /proc figures and
+ * the {@link KernelCounters} of a busy load into a {@link Sample}'s metrics.
  */
 final class Session {
     private static final long CLOSE_TIMEOUT_MILLIS = 30_000;
@@ -27,6 +27,8 @@ final class Session {
     private final long settleMillis;
     private final PrintStream progress;
     private final QuietGuard guard;
+    /** The last reason perf gave for not counting, so that it is told once, not at every load. */
+    private String perfFailure;
 
     Session(Launcher launcher, LoadGen loadgen, Endpoints endpoints, Path logDir, Plan plan, QuietGuard guard,
             PrintStream progress) {
@@ -86,13 +88,24 @@ final class Session {
 
     private Sample measureOnce(ServerProcess server, Load load, int repetition)
             throws IOException, InterruptedException {
+        if (load.kind() == Load.Kind.IDLE) {
+            return measureWith(server, load, repetition, null);
+        }
+        // Attached before the clocks start: perf's start-up is neither the server's work nor other processes'.
+        try (KernelCounters kernel = KernelCounters.attach(server.pid(), logDir.resolve("perf.log"))) {
+            return measureWith(server, load, repetition, kernel);
+        }
+    }
+
+    private Sample measureWith(ServerProcess server, Load load, int repetition, KernelCounters kernel)
+            throws IOException, InterruptedException {
         IdleMemory idle = load.kind() == Load.Kind.IDLE ? new IdleMemory(server, load.jvm(), settleMillis) : null;
         long busy0 = ProcFs.machineBusyNanos();
         long runner0 = ProcFs.cpuNanos(RUNNER_PID);
         long cpu0 = server.cpuNanos();
         long t0 = System.nanoTime();
         Map<String, String> result = loadgen.run(load, server.port, endpoints.nextSource(),
-                idle == null ? null : idle::sample);
+                idle == null ? null : idle::sample, kernel);
         long wall = System.nanoTime() - t0;
         Map<String, Double> metrics = new HashMap<>();
         String failure = failure(result, server);
@@ -117,9 +130,20 @@ final class Session {
             if (idle != null) {
                 idle.addSlopes(metrics);
             }
+            if (kernel != null) {
+                kernel.addMetrics(load, result, metrics);
+                tellPerfFailure(kernel.perfFailure());
+            }
         }
         Thread.sleep(pauseMillis);
         return new Sample(server.kind, load, repetition, metrics, failure);
+    }
+
+    private void tellPerfFailure(String why) {
+        if (why != null && !why.equals(perfFailure)) {
+            progress.printf("    (system calls not counted: %s)%n", why);
+        }
+        perfFailure = why;
     }
 
     private static String failure(Map<String, String> result, ServerProcess server) {
@@ -163,8 +187,9 @@ final class Session {
             return "FAILED: " + s.failure();
         }
         Map<String, Double> m = s.metrics();
-        String cpu = String.format("(loadgen CPU %.0f%%, server CPU %.0f%%)", m.getOrDefault("loadgen_cpu_pct", 0.0),
-                m.getOrDefault("server_cpu_pct", 0.0));
+        String cpu = String.format("(loadgen CPU %.0f%%, server CPU %.0f%%%s)", m.getOrDefault("loadgen_cpu_pct", 0.0),
+                m.getOrDefault("server_cpu_pct", 0.0), m.containsKey("syscalls_per_op")
+                        ? String.format(", %.2f syscalls/%s", m.get("syscalls_per_op"), s.load().kind().perOp) : "");
         switch (s.load().kind()) {
             case PINGPONG:
                 return String.format("%,10.0f msgs/s  p99 %7.2f ms %s", m.get("msgs_per_s"), m.get("p99_ms"), cpu);

@@ -1,6 +1,8 @@
 package io.gaio.benchmarks.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.gaio.Transports;
@@ -12,6 +14,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -89,7 +92,8 @@ class EchoServersSmokeTest {
             int port = server.start(new InetSocketAddress("127.0.0.1", 0)).getPort();
             int[] steps = new int[2];
             int[] n = {0};
-            Map<String, String> r = loadgen.run(Load.idle(10, 50), port, "127.0.0.1", c -> steps[n[0]++] = c);
+            Map<String, String> r = loadgen.run(Load.idle(10, 50), port, "127.0.0.1", c -> steps[n[0]++] = c,
+                    null);
             assertEquals("0", r.get("exit"), r.toString());
             assertEquals(10, steps[0]);
             assertEquals(50, steps[1]);
@@ -98,12 +102,43 @@ class EchoServersSmokeTest {
 
     @Test
     void cEchoServer() throws Exception {
+        withCServer((pid, port) -> runLoads(port));
+    }
+
+    /**
+     * The C server's pingpong echo costs a read and a send, plus a share of epoll_wait: what the window counts, without
+     * the accepts and closes outside it. Skipped where perf cannot attach (missing, not permitted).
+     */
+    @Test
+    void kernelCountersCountTheWindow() throws Exception {
+        Load load = Load.pingpong(20, 64, 50);
+        Map<String, Double> m = new HashMap<>();
+        withCServer((pid, port) -> {
+            try (KernelCounters kernel = KernelCounters.attach(pid, out.resolve("perf.log"))) {
+                assumeTrue(kernel.perfFailure() == null, kernel::perfFailure);
+                Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null, kernel);
+                assertEquals("0", r.get("exit"), r.toString());
+                kernel.addMetrics(load, r, m);
+                assertNull(kernel.perfFailure());
+            }
+        });
+        double syscalls = m.get("syscalls_per_op");
+        assertTrue(syscalls >= 2 && syscalls <= 4, m.toString());
+        assertTrue(m.get("ctxsw_per_op") > 0, m.toString());
+        assertTrue(m.get("softnet_drops") >= 0 && m.get("retrans_segs") >= 0, m.toString());
+    }
+
+    private interface CServerTest {
+        void run(long pid, int port) throws Exception;
+    }
+
+    private static void withCServer(CServerTest test) throws Exception {
         Path binary = NativeBuild.compile("echo_server", out);
         int port = new Endpoints().nextPort();
         Process p = new ProcessBuilder(binary.toString(), String.valueOf(port)).start();
         try {
             assertEquals("READY " + port, new String(p.getInputStream().readNBytes(("READY " + port).length())));
-            runLoads(port);
+            test.run(p.pid(), port);
         } finally {
             p.destroy();
             p.waitFor();
@@ -118,7 +153,7 @@ class EchoServersSmokeTest {
 
     private static void runLoads(int port) throws IOException, InterruptedException {
         for (Load load : LOADS) {
-            Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null);
+            Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null, null);
             assertEquals("0", r.get("exit"), load.title() + ": " + r);
             assertEquals("0", r.get("errors"), load.title() + ": " + r);
             assertEquals(String.valueOf(load.conns()), r.get("ok"), load.title() + ": " + r);

@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The statistics and the two renderings, on made-up samples. */
 class ReportTest {
@@ -74,6 +77,34 @@ class ReportTest {
     }
 
     @Test
+    void kernelTablesHaveMediansRatiosAndNa() {
+        String md = render();
+        int syscalls = md.indexOf("#### Server system calls per round trip");
+        int switches = md.indexOf("#### Server context switches per round trip");
+        int drops = md.indexOf("#### Loopback backlog drops / TCP segments retransmitted");
+        assertTrue(syscalls > 0 && switches > syscalls && drops > switches, md);
+        // Medians 3.0 and 4.5; the burst samples have none, as without perf: n/a, not 0, and no "–".
+        assertContains(md.substring(syscalls, switches), "| server | pingpong 64 B × 10 conns, per msg |",
+                "burst 256 × 1 KiB, per conn |", "stream 64 KiB chunks, 1 conn, per MB |",
+                "| netty-epoll | 3.00 (1.00×) | n/a |", "| gaio-epoll | 4.50 (1.50×) | n/a |");
+        assertContains(md.substring(switches, drops), "| netty-epoll | 0.50 (1.00×) |",
+                "| gaio-epoll | 1.00 (2.00×) |");
+        // Counts of the whole machine: medians without ratios.
+        assertContains(md.substring(drops), "| netty-epoll | 0 / 2 | – / – |", "| gaio-epoll | 0 / 0 |",
+                "Both count the whole machine", "n/a where perf is missing or failed");
+    }
+
+    @Test
+    void csvHasTheKernelFigures(@TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("results.csv");
+        results().writeCsv(csv);
+        List<String> lines = Files.readAllLines(csv);
+        assertContains(String.join("\n", lines), "gaio-epoll,pingpong-10,2,softnet_drops,3.0,",
+                "netty-epoll,pingpong-10,3,syscalls_per_op,3.5,", "gaio-epoll,pingpong-10,1,ctxsw_per_op,0.5,",
+                "netty-epoll,pingpong-10,1,retrans_segs,1.0,");
+    }
+
+    @Test
     void chartIsSvgWithOneLinePerServer() {
         String svg = BurstChart.render(plan.bursts(), List.of(ServerKind.NETTY_EPOLL, ServerKind.GAIO_EPOLL),
                 results(), 3);
@@ -96,8 +127,12 @@ class ReportTest {
     private Results results() {
         Results r = new Results();
         for (int rep = 1; rep <= 3; rep++) {
-            r.add(new Sample(ServerKind.NETTY_EPOLL, pingpong, rep, Map.of("msgs_per_s", 90.0 + 10 * rep), null));
-            r.add(new Sample(ServerKind.GAIO_EPOLL, pingpong, rep, Map.of("msgs_per_s", 180.0 + 20 * rep), null));
+            r.add(new Sample(ServerKind.NETTY_EPOLL, pingpong, rep, Map.of("msgs_per_s", 90.0 + 10 * rep,
+                    "syscalls_per_op", 2.0 + rep / 2.0, "ctxsw_per_op", 0.5, "softnet_drops", 0.0,
+                    "retrans_segs", (double) rep), null));
+            r.add(new Sample(ServerKind.GAIO_EPOLL, pingpong, rep, Map.of("msgs_per_s", 180.0 + 20 * rep,
+                    "syscalls_per_op", 4.5, "ctxsw_per_op", 0.5 * rep, "softnet_drops", rep == 2 ? 3.0 : 0.0,
+                    "retrans_segs", 0.0), null));
             r.add(new Sample(ServerKind.NETTY_EPOLL, burst, rep, Map.of("wall_ms", 40.0,
                     "server_cpu_us_per_conn", 30.0), null));
             r.add(new Sample(ServerKind.GAIO_EPOLL, burst, rep, Map.of("wall_ms", 20.0,
