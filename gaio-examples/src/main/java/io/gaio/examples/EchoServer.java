@@ -16,21 +16,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * gaio's echo server, in the proactor form: the watcher listens, a fixed number of accepts are kept pending (one
  * resubmitted for each that completes), and one thread collects completions with {@code waitIO()}, turning each
- * accept into a first read, each read into a write and each write into the next read. No thread waits in
+ * accept into a first read and each read into a write and the next read. No thread waits in
  * {@code accept()}: the watcher's event loop accepts, reads and writes, and the {@code waitIO()} thread only decides.
  * Built with {@code onLoop}, the event loop does the echo itself through a {@link io.gaio.CompletionHandler}, and
  * there is no second thread at all.
  *
  * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
- * released when it completes, so an idle connection holds no buffer at all. With {@code bufferSize > 0} every
- * connection owns a pooled direct buffer of that size, read into and written from, the way a caller-buffer user
- * would do it.
+ * released when it completes, so an idle connection holds no buffer at all. The next read is submitted with the
+ * write, so a stream is read while the chunk before is written, but never more than {@value #WRITES_IN_FLIGHT}
+ * writes wait per connection: past that, the read waits for a write to complete, and a peer that does not read
+ * stops being read ({@link Echoes}). With {@code bufferSize > 0} every connection owns a pooled direct buffer of that
+ * size, read into and written from in turn, the way a caller-buffer user would do it.
  *
  * <p>The {@code echo-server} command and the demo run it, and so does gaio-benchmarks as its gaio server.
  */
 public final class EchoServer implements AutoCloseable {
     /** The backlog of the listening socket: the usual somaxconn, so that a burst of connects is not dropped. */
     public static final int BACKLOG = 4096;
+    /** Writes a connection may have pending before its next read waits (swap-buffer reads). */
+    static final int WRITES_IN_FLIGHT = 2;
 
     private final Watcher watcher;
     private final int bufferSize;
@@ -135,7 +139,10 @@ public final class EchoServer implements AutoCloseable {
         }
     }
 
-    /** Turns an accept into a read, a read into a write and a write into the next read; ends a failed connection. */
+    /**
+     * Turns an accept into a read, a read into a write and (within the bound) the next read, a write's completion
+     * into a read that waited for it; ends a failed connection.
+     */
     private void echo(OpResult res) {
         if (res.operation() == Operation.ACCEPT) {
             Connection conn = Accepts.next(watcher, res, "gaio echo server");
@@ -152,13 +159,20 @@ public final class EchoServer implements AutoCloseable {
                 // This connection's own buffer, or a retained swap slice whose write failed.
                 res.buffer().release();
             }
-        } else if (res.operation() == Operation.READ) {
+        } else if (res.operation() == Operation.READ && bufferSize == 0) {
             // A swap slice is valid until the next waitIO() (or the handler's return): retain it for the write.
-            ByteBuf data = res.isSwapBuffer() ? res.buffer().retain() : res.buffer();
-            watcher.write(null, res.connection(), data);
+            Echoes echoes = Echoes.of(res.context());
+            watcher.write(echoes, res.connection(), res.buffer().retain());
+            if (echoes.writeSubmitted()) {
+                watcher.read(echoes, res.connection(), null);
+            }
+        } else if (res.operation() == Operation.READ) {
+            watcher.write(null, res.connection(), res.buffer());
         } else if (bufferSize == 0) {
             res.buffer().release();
-            watcher.read(null, res.connection(), null);
+            if (((Echoes) res.context()).writeCompleted()) {
+                watcher.read(res.context(), res.connection(), null);
+            }
         } else {
             watcher.read(null, res.connection(), res.buffer().clear());
         }

@@ -8,12 +8,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * gaio's echo server, the one of gaio-examples ({@link io.gaio.examples.EchoServer}: the watcher listens with accepts
- * kept pending, a {@code waitIO()} thread turns each accept into a read, each read into a write and each write into
- * the next read, and the watcher's event loop does the I/O; or, on the loop, a completion handler doing the same), on
- * its own watcher, with a close that lets the connections end first.
+ * kept pending, a {@code waitIO()} thread turns each accept into a read, each read into a write and the next read,
+ * and the watcher's event loop does the I/O; or, on the loop, a completion handler doing the same), on its own
+ * watcher, with a close that lets the connections end first.
  *
  * <p>With {@code bufferSize == 0} reads land in the watcher's swap buffer; the slice is retained for the write and
- * released when it completes, so an idle connection holds no buffer. With {@code bufferSize > 0} every connection
+ * released when it completes, so an idle connection holds no buffer; the next read goes with the write, up to two
+ * writes pending per connection. With {@code bufferSize > 0} every connection
  * owns a pooled direct buffer of that size, read into and written from, the way a caller-buffer user would do it.
  */
 public final class GaioEchoServer implements EchoServer {
