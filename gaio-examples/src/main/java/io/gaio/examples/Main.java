@@ -26,11 +26,19 @@ public final class Main {
 
     /** Entry point. */
     public static void main(String[] args) throws Exception {
-        if (args.length == 0) {
+        if (args.length == 0 || Arrays.asList(args).contains("--help") || args[0].equals("help")) {
             usage();
             return;
         }
-        Options options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        Options options;
+        try {
+            options = Options.parse(Arrays.copyOfRange(args, 1, args.length));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            usage();
+            System.exit(2);
+            return;
+        }
         switch (args[0]) {
             case "echo-server":
                 EchoServer.main(options);
