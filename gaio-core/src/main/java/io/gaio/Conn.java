@@ -51,8 +51,10 @@ final class Conn implements ReadinessListener {
     private ByteBuf lentRead;
     /** How many writes from the head the transport holds, else 0. */
     private int lentWrites;
-    /** Why lent requests end once returned after {@link #close}; null drops them (a closing watcher). */
+    /** Why lent requests end once returned after {@link #close}. */
     private Throwable closeReason;
+    /** Whether the connection is closed while the transport still holds some of its buffers. */
+    private boolean lingering;
     /** The connect request while the connection is being established, else null. */
     private OpResult connecting;
     /** Whether a {@code shutdownOutput} went through: later writes fail. */
@@ -373,9 +375,9 @@ final class Conn implements ReadinessListener {
     }
 
     /**
-     * Closes the socket and completes every pending request with {@code reason}; with {@code reason == null}, for
-     * a closing watcher, pending requests are dropped instead. Requests the transport holds end the same way once it
-     * gives them back. Idempotent.
+     * Closes the socket and completes every pending request with {@code reason}; requests the transport holds end
+     * the same way once it gives them back, and until then the connection lingers (a closing watcher waits for
+     * it). Idempotent.
      */
     void close(Throwable reason) {
         if (closed) {
@@ -407,6 +409,10 @@ final class Conn implements ReadinessListener {
         drainWith(writes);
         for (OpResult w; (w = lentHead.poll()) != null; ) {
             writes.add(w);
+        }
+        if (lentRead != null || lentWrites > 0) {
+            lingering = true;
+            engine.linger();
         }
         if (cleanable != null) {
             cleanable.clean();
@@ -443,21 +449,21 @@ final class Conn implements ReadinessListener {
             }
             if (n != TransportSocket.IN_FLIGHT) {
                 lentWrites = 0;
-                if (n > 0 && closeReason != null) {
+                if (n > 0) {
                     // What the last operation got out counts: writes it finished succeed, the rest report their part.
                     advanceWrites(n);
                 }
                 drainWith(writes);
             }
         }
+        if (lingering && lentRead == null && lentWrites == 0) {
+            lingering = false;
+            engine.lentReturned();
+        }
     }
 
     private void end(OpResult r) {
-        if (closeReason != null) {
-            engine.complete(r, closeReason);
-        } else {
-            engine.discard(r);
-        }
+        engine.complete(r, closeReason);
     }
 
     private void drainWith(RequestQueue queue) {

@@ -14,15 +14,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
-import java.net.SocketOption;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,8 +58,7 @@ final class Engine {
     private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean reliefScheduled = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch shutDown = new CountDownLatch(1);
+    private final Shutdown shutdown = new Shutdown(this);
     private final Runnable drainTask = this::drainInbox;
     private final Runnable flushTask = this::flush;
     private final Runnable expireTask = this::expireDeadlines;
@@ -71,10 +66,13 @@ final class Engine {
     /**
      * Closes the watcher when its event loop terminates, typically a user's group shut down under it: nothing else
      * would wake a thread in {@code waitIO()}, and Netty closes the sockets registered with a loop only when the loop
-     * sees the shutdown after an I/O pass, not when it arrives while the loop runs tasks.
+     * sees the shutdown after an I/O pass, not when it arrives while the loop runs tasks. A close that was waiting
+     * for the loop ends here too.
      */
-    private final FutureListener<Object> loopTerminated = terminated -> close();
+    private final FutureListener<Object> loopTerminated = terminated -> shutdown.loopTerminated();
     private boolean flushScheduled;
+    /** Set by the close's sweep: completions wait, so that what the close ends goes out as one last batch. */
+    private boolean holdingLastBatch;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
 
@@ -94,7 +92,7 @@ final class Engine {
 
     /** Queues a request or a free for the loop; on the loop thread, e.g. from a completion handler, runs it now. */
     void submit(Object command) {
-        if (closed.get()) {
+        if (!shutdown.isOpen()) {
             throw new WatcherClosedException();
         }
         if (loop.inEventLoop()) {
@@ -102,20 +100,23 @@ final class Engine {
             return;
         }
         inbox.offer(command);
-        if (closed.get() && inbox.remove(command)) {
-            // close() ran between the check and the offer; had the command stayed, nothing would ever close its
-            // connection.
+        if (!shutdown.isOpen() && inbox.remove(command)) {
+            // The close began between the check and the offer. Once closing, the loop polls the inbox only in its
+            // one sweep (closeEverything): whichever of that poll and this remove wins decides, so a command is
+            // either refused here or completed by the sweep, never lost after the last batch.
             throw new WatcherClosedException();
         }
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
             } catch (RejectedExecutionException e) {
-                // The user's event loop group was shut down under the watcher. The command is refused, so its
-                // connection stays the caller's.
-                inbox.remove(command);
+                // The user's event loop group was shut down under the watcher. A command still queued is refused,
+                // so its connection stays the caller's; one the loop took completes in the close.
+                boolean refused = inbox.remove(command);
                 close();
-                throw new WatcherClosedException();
+                if (refused) {
+                    throw new WatcherClosedException();
+                }
             }
         }
     }
@@ -129,7 +130,7 @@ final class Engine {
     }
 
     boolean isClosed() {
-        return closed.get();
+        return !shutdown.isOpen();
     }
 
     /**
@@ -144,15 +145,15 @@ final class Engine {
 
     /** Opens a listening socket and registers it with the event loop; the caller's thread waits for that. */
     Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
-        if (closed.get()) {
+        if (isClosed()) {
             throw new WatcherClosedException();
         }
         Acceptor acceptor = new Acceptor(this, options);
         acceptor.socket = transport.listen(address, options.backlog, options.reuseAddress, options.reusePort,
                 acceptor);
         try {
-            onLoop(() -> {
-                if (closed.get()) {
+            LoopCalls.run(loop, () -> {
+                if (isClosed()) {
                     throw new WatcherClosedException();
                 }
                 Future<IoRegistration> registered = loop.register(acceptor.socket);
@@ -173,11 +174,11 @@ final class Engine {
 
     /** Closes a listener on the loop, completing its pending accepts, and waits for that. */
     void closeListener(Acceptor acceptor) {
-        if (acceptor.closed || closed.get()) {
+        if (acceptor.closed || isClosed()) {
             return;
         }
         try {
-            onLoop(() -> {
+            LoopCalls.run(loop, () -> {
                 if (acceptors.remove(acceptor)) {
                     acceptor.close(acceptor.closedError());
                     flushSoon();
@@ -189,98 +190,39 @@ final class Engine {
         }
     }
 
-    /** A connection's local or remote address, asked on the loop; null when closed or not connected. */
-    InetSocketAddress addressOf(Conn conn, boolean local) {
-        try {
-            return onLoop(() -> conn.closed || !conn.isEstablished() ? null
-                    : local ? conn.socket.localAddress() : conn.socket.remoteAddress());
-        } catch (IOException closedMeanwhile) {
-            return null;
-        }
-    }
-
-    <T> T getOption(Conn conn, SocketOption<T> option) throws IOException {
-        return onLoop(() -> established(conn).getOption(option));
-    }
-
-    <T> void setOption(Conn conn, SocketOption<T> option, T value) throws IOException {
-        onLoop(() -> {
-            established(conn).setOption(option, value);
-            return null;
-        });
-    }
-
-    private static TransportSocket established(Conn conn) throws IOException {
-        if (conn.closed) {
-            throw new ClosedChannelException();
-        }
-        if (!conn.isEstablished()) {
-            throw new IOException("the connection is not established yet: set options before the connect with "
-                    + "ConnectOptions.option, or once its CONNECT completed");
-        }
-        return conn.socket;
-    }
-
-    /** Runs {@code task} on the event loop and waits for it; on the loop thread, runs it now. */
-    private <T> T onLoop(Callable<T> task) throws IOException {
-        if (loop.inEventLoop()) {
-            return call(task);
-        }
-        Future<T> done;
-        try {
-            done = loop.submit(() -> call(task)).awaitUninterruptibly();
-        } catch (RejectedExecutionException e) {
-            throw new ClosedChannelException();
-        }
-        if (done.isSuccess()) {
-            return done.getNow();
-        }
-        Throwable cause = done.cause();
-        if (cause instanceof IOException) {
-            throw (IOException) cause;
-        }
-        if (cause instanceof RuntimeException) {
-            throw (RuntimeException) cause;
-        }
-        throw new IOException(cause);
-    }
-
-    private static <T> T call(Callable<T> task) throws IOException {
-        try {
-            return task.call();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
-    }
-
-    /** Closes every socket, drops pending requests and stops an owned event loop; returns when that is done. */
+    /**
+     * Closes every listener and connection, completes every pending request with {@link WatcherClosedException}
+     * and stops an owned event loop ({@link Shutdown}); off the loop, returns when the last batch is out.
+     */
     void close() {
-        if (closed.compareAndSet(false, true)) {
-            loop.terminationFuture().removeListener(loopTerminated);
-            completions.close();
-            if (loop.inEventLoop()) {
-                shutDownOnLoop();
-            } else {
-                try {
-                    loop.execute(this::shutDownOnLoop);
-                } catch (RejectedExecutionException e) {
-                    // The loop is gone (Netty may or may not have closed the sockets registered with it): tidy up
-                    // here, on this thread, since no loop thread will touch the engine again.
-                    shutDownOnLoop();
-                }
-            }
-        }
+        shutdown.close();
         if (!loop.inEventLoop()) {
             try {
-                shutDown.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
+                shutdown.await(SHUTDOWN_WAIT_SECONDS);
                 if (ownedGroup != null) {
                     ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * The Cleaner's action for a watcher that became unreachable: closes it, and releases the swap buffers of
+     * batches nobody can collect any more.
+     */
+    static final class Unreachable implements Runnable {
+        private final Engine engine;
+
+        Unreachable(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void run() {
+            engine.close();
+            engine.completions.abandon();
         }
     }
 
@@ -306,7 +248,7 @@ final class Engine {
 
         @Override
         public void run() {
-            if (!conn.closed && !engine.closed.get()) {
+            if (!conn.closed && !engine.isClosed()) {
                 try {
                     engine.submit(conn);
                 } catch (RuntimeException ignored) {
@@ -342,16 +284,10 @@ final class Engine {
 
     private void drainInbox() {
         drainScheduled.set(false);
-        for (int i = 0; i < DRAIN_QUANTUM; i++) {
+        // Once closing, the inbox is the sweep's (see submit).
+        for (int i = 0; i < DRAIN_QUANTUM && shutdown.isOpen(); i++) {
             Object command = inbox.poll();
             if (command == null) {
-                break;
-            }
-            if (closed.get()) {
-                // The connections these requests handed over are the watcher's to close, before or after
-                // shutDownOnLoop closed the delegated ones.
-                inbox.add(command);
-                closeUndelegated();
                 break;
             }
             try {
@@ -360,7 +296,7 @@ final class Engine {
                 logUnexpected(t);
             }
         }
-        if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+        if (!inbox.isEmpty() && shutdown.isOpen() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
         if (!starved.isEmpty()) {
@@ -515,14 +451,9 @@ final class Engine {
     /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
     void complete(OpResult r, Throwable error) {
         r.error = error;
-        discard(r);
-        completions.stage(r);
-    }
-
-    /** Forgets a request without completing it, for a closing watcher. */
-    void discard(OpResult r) {
         deadlines.remove(r);
         r.owner = null;
+        completions.stage(r);
     }
 
     /** Publishes the staged batch after the loop has handled every ready socket of this pass. */
@@ -535,6 +466,9 @@ final class Engine {
 
     private void flush() {
         flushScheduled = false;
+        if (holdingLastBatch) {
+            return;
+        }
         if (handler == null) {
             completions.publish();
             return;
@@ -568,7 +502,7 @@ final class Engine {
 
     private void relieveStarved() {
         reliefScheduled.set(false);
-        for (int n = starved.size(); n > 0 && !closed.get(); n--) {
+        for (int n = starved.size(); n > 0; n--) {
             Conn conn = starved.poll();
             conn.unstarve();
             if (conn.starved) {
@@ -603,18 +537,27 @@ final class Engine {
         flush();
     }
 
-    private void shutDownOnLoop() {
+    /**
+     * The close's sweep ({@link Shutdown}): closes every listener and connection, which completes their pending
+     * requests with {@code reason} (lent ones once the transport returns them), then completes the requests still in
+     * the inbox. Loop thread, or any one thread once the loop is gone.
+     */
+    void closeEverything(WatcherClosedException reason) {
+        holdingLastBatch = true;
         try {
-            closeUndelegated();
             for (Acceptor acceptor : acceptors) {
-                acceptor.close(null);
+                acceptor.close(reason);
             }
             acceptors.clear();
+            // Queued requests first, so that each connection's requests still complete in order.
             for (Conn conn : conns.drain()) {
-                conn.close(null);
+                conn.close(reason);
             }
             for (Conn conn : owned.drain()) {
-                conn.close(null);
+                conn.close(reason);
+            }
+            for (Object command; (command = inbox.poll()) != null; ) {
+                endUndispatched(command, reason);
             }
             starved.clear();
             deadlines.clear();
@@ -622,33 +565,58 @@ final class Engine {
                 timer.cancel(false);
                 timer = null;
             }
-            completions.discardStaged();
-            swap.close();
+        } catch (Throwable t) {
+            logUnexpected(t);
+        }
+    }
+
+    /**
+     * Completes a request that was taken but never reached the loop. A connection it named for the first time was
+     * handed over all the same (the caller was told the watcher owns it), so it is closed too.
+     */
+    private void endUndispatched(Object command, WatcherClosedException reason) {
+        if (command instanceof ConnectRequest) {
+            complete(((ConnectRequest) command).result, reason);
+            ((Connection) ((ConnectRequest) command).result.connection).state.close(reason);
+        } else if (command instanceof OpResult) {
+            OpResult r = (OpResult) command;
+            complete(r, reason);
+            if (isDelegation(r)) {
+                try {
+                    closeQuietly(transport.adopt(r.connection, (readable, writable) -> { }));
+                } catch (IOException | RuntimeException alreadyClosed) {
+                    // Closed before, by its own close or by an earlier request of this sweep.
+                }
+            }
+        }
+        // A free or a collected connection: the sweep closed it already.
+    }
+
+    /** Publishes the last batch, or hands it to the handler, and releases the swap buffers ({@link Shutdown}). */
+    void finish() {
+        loop.terminationFuture().removeListener(loopTerminated);
+        holdingLastBatch = false;
+        try {
+            flush();
         } catch (Throwable t) {
             logUnexpected(t);
         } finally {
-            shutDown.countDown();
+            completions.finish();
+            swap.close();
             if (ownedGroup != null) {
                 ownedGroup.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
             }
         }
     }
 
-    /**
-     * A connection named only by requests still in the inbox was handed over all the same: the caller was told the
-     * watcher owns it, so closing the watcher closes it too.
-     */
-    private void closeUndelegated() {
-        for (Object command; (command = inbox.poll()) != null; ) {
-            if (command instanceof OpResult && isDelegation((OpResult) command)
-                    && conns.get(((OpResult) command).connection) == null) {
-                try {
-                    closeQuietly(transport.adopt(((OpResult) command).connection, (readable, writable) -> { }));
-                } catch (IOException | RuntimeException alreadyClosed) {
-                    // Closed before, possibly by an earlier request in this loop.
-                }
-            }
-        }
+    /** A closed connection still lends buffers to the transport: the close waits for them. */
+    void linger() {
+        shutdown.linger();
+    }
+
+    /** A closed connection got its last lent buffer back. */
+    void lentReturned() {
+        shutdown.lentReturned();
     }
 
     /** Whether a request names a caller's object (rather than a {@link Connection} or a listener). */
