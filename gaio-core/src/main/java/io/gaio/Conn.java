@@ -344,6 +344,24 @@ final class Conn implements ReadinessListener {
         }
     }
 
+    /**
+     * Ends every pending read with {@code reason}, for a watcher shutting down gracefully; a read the transport
+     * holds is cancelled and ends when it comes back, with the bytes it got meanwhile.
+     */
+    void endReads(Throwable reason) {
+        if (closed) {
+            return;
+        }
+        OpResult lent = lentRead != null ? reads.poll() : null;
+        drain(reads, reason);
+        if (lent != null) {
+            lent.abort = reason;
+            reads.add(lent);
+            socket.cancel(true, false);
+        }
+        updateInterest();
+    }
+
     /** Ends a request whose deadline passed; one the transport holds ends when it comes back. */
     void expire(OpResult r) {
         if (r == connecting) {
@@ -394,11 +412,11 @@ final class Conn implements ReadinessListener {
             }
         }
         if (connecting != null) {
-            end(connecting);
+            engine.complete(connecting, reason);
             connecting = null;
         }
         OpResult lent = lentRead != null ? reads.poll() : null;
-        drainWith(reads);
+        drain(reads, reason);
         if (lent != null) {
             reads.add(lent);
         }
@@ -406,7 +424,7 @@ final class Conn implements ReadinessListener {
         for (int i = 0; i < lentWrites; i++) {
             lentHead.add(writes.poll());
         }
-        drainWith(writes);
+        drain(writes, reason);
         for (OpResult w; (w = lentHead.poll()) != null; ) {
             writes.add(w);
         }
@@ -437,7 +455,7 @@ final class Conn implements ReadinessListener {
                     r.buffer.writerIndex(r.buffer.writerIndex() + n);
                     r.size += n;
                 }
-                end(r);
+                engine.complete(r, closeReason);
             }
         }
         if (lentWrites > 0) {
@@ -453,7 +471,7 @@ final class Conn implements ReadinessListener {
                     // What the last operation got out counts: writes it finished succeed, the rest report their part.
                     advanceWrites(n);
                 }
-                drainWith(writes);
+                drain(writes, closeReason);
             }
         }
         if (lingering && lentRead == null && lentWrites == 0) {
@@ -462,13 +480,9 @@ final class Conn implements ReadinessListener {
         }
     }
 
-    private void end(OpResult r) {
-        engine.complete(r, closeReason);
-    }
-
-    private void drainWith(RequestQueue queue) {
+    private void drain(RequestQueue queue, Throwable reason) {
         for (OpResult r; (r = queue.poll()) != null; ) {
-            end(r);
+            engine.complete(r, reason);
         }
     }
 

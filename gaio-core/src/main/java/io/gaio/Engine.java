@@ -73,6 +73,10 @@ final class Engine {
     private boolean flushScheduled;
     /** Set by the close's sweep: completions wait, so that what the close ends goes out as one last batch. */
     private boolean holdingLastBatch;
+    /** Requests taken on the loop and not completed yet. */
+    private int pending;
+    /** Whether a graceful shutdown waits for {@link #pending} to reach 0. */
+    private boolean draining;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
 
@@ -93,7 +97,7 @@ final class Engine {
     /** Queues a request or a free for the loop; on the loop thread, e.g. from a completion handler, runs it now. */
     void submit(Object command) {
         if (!shutdown.isOpen()) {
-            throw new WatcherClosedException();
+            throw shutdown.refusal();
         }
         if (loop.inEventLoop()) {
             dispatchNow(command);
@@ -104,7 +108,7 @@ final class Engine {
             // The close began between the check and the offer. Once closing, the loop polls the inbox only in its
             // one sweep (closeEverything): whichever of that poll and this remove wins decides, so a command is
             // either refused here or completed by the sweep, never lost after the last batch.
-            throw new WatcherClosedException();
+            throw shutdown.refusal();
         }
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
@@ -115,7 +119,7 @@ final class Engine {
                 boolean refused = inbox.remove(command);
                 close();
                 if (refused) {
-                    throw new WatcherClosedException();
+                    throw shutdown.refusal();
                 }
             }
         }
@@ -133,6 +137,11 @@ final class Engine {
         return !shutdown.isOpen();
     }
 
+    /** The error of a submission to a closed or closing watcher. */
+    WatcherClosedException refusal() {
+        return shutdown.refusal();
+    }
+
     /**
      * A connection the watcher owns, for a connect about to be submitted or an accept completing: the engine's
      * state and the caller's handle, which the Cleaner watches.
@@ -146,7 +155,7 @@ final class Engine {
     /** Opens a listening socket and registers it with the event loop; the caller's thread waits for that. */
     Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
         if (isClosed()) {
-            throw new WatcherClosedException();
+            throw refusal();
         }
         Acceptor acceptor = new Acceptor(this, options);
         acceptor.socket = transport.listen(address, options.backlog, options.reuseAddress, options.reusePort,
@@ -154,7 +163,7 @@ final class Engine {
         try {
             LoopCalls.run(loop, () -> {
                 if (isClosed()) {
-                    throw new WatcherClosedException();
+                    throw refusal();
                 }
                 Future<IoRegistration> registered = loop.register(acceptor.socket);
                 if (!registered.isSuccess()) {
@@ -196,15 +205,29 @@ final class Engine {
      */
     void close() {
         shutdown.close();
-        if (!loop.inEventLoop()) {
-            try {
-                shutdown.await(SHUTDOWN_WAIT_SECONDS);
-                if (ownedGroup != null) {
-                    ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        awaitFinished(0);
+    }
+
+    /**
+     * Stops taking requests, lets the pending writes, {@code shutdownOutput}s and connects finish for at most
+     * {@code timeoutNanos}, then closes ({@link Shutdown}); off the loop, returns when the last batch is out.
+     */
+    void shutdownGracefully(long timeoutNanos) {
+        shutdown.shutDownGracefully(timeoutNanos);
+        awaitFinished(timeoutNanos);
+    }
+
+    private void awaitFinished(long drainNanos) {
+        if (loop.inEventLoop()) {
+            return;
+        }
+        try {
+            shutdown.await(TimeUnit.NANOSECONDS.toSeconds(drainNanos) + SHUTDOWN_WAIT_SECONDS);
+            if (ownedGroup != null) {
+                ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -322,6 +345,7 @@ final class Engine {
 
     private void dispatch(Object command) {
         if (command instanceof OpResult) {
+            pending++;
             OpResult r = (OpResult) command;
             if (r.operation == Operation.ACCEPT) {
                 r.listener.acceptor.enqueue(r);
@@ -337,6 +361,7 @@ final class Engine {
             }
             conn.enqueue(r);
         } else if (command instanceof ConnectRequest) {
+            pending++;
             connect((ConnectRequest) command);
         } else if (command instanceof FreeRequest) {
             Object connection = ((FreeRequest) command).connection;
@@ -450,6 +475,7 @@ final class Engine {
 
     /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
     void complete(OpResult r, Throwable error) {
+        pending--;
         r.error = error;
         deadlines.remove(r);
         r.owner = null;
@@ -471,12 +497,16 @@ final class Engine {
         }
         if (handler == null) {
             completions.publish();
-            return;
+        } else {
+            try {
+                completions.deliver(handler);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
+            }
         }
-        try {
-            completions.deliver(handler);
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
+        if (draining && pending == 0) {
+            draining = false;
+            shutdown.drained();
         }
     }
 
@@ -538,6 +568,30 @@ final class Engine {
     }
 
     /**
+     * The start of a graceful shutdown ({@link Shutdown}): what was submitted before still counts, so the inbox is
+     * dispatched one last time; then listeners close, which ends their accepts with {@code reason}, and reads end
+     * with it at once (a read the transport holds once it comes back). Writes, {@code shutdownOutput}s and connects
+     * go on; once none is pending, {@link #flush} tells the shutdown.
+     */
+    void stopTakingRequests(WatcherClosedException reason) {
+        for (Object command; (command = inbox.poll()) != null; ) {
+            try {
+                dispatch(command);
+            } catch (Throwable t) {
+                logUnexpected(t);
+            }
+        }
+        for (Acceptor acceptor : acceptors) {
+            acceptor.close(reason);
+        }
+        acceptors.clear();
+        conns.forEach(conn -> conn.endReads(reason));
+        owned.forEach(conn -> conn.endReads(reason));
+        draining = true;
+        flush();
+    }
+
+    /**
      * The close's sweep ({@link Shutdown}): closes every listener and connection, which completes their pending
      * requests with {@code reason} (lent ones once the transport returns them), then completes the requests still in
      * the inbox. Loop thread, or any one thread once the loop is gone.
@@ -575,6 +629,9 @@ final class Engine {
      * handed over all the same (the caller was told the watcher owns it), so it is closed too.
      */
     private void endUndispatched(Object command, WatcherClosedException reason) {
+        if (command instanceof ConnectRequest || command instanceof OpResult) {
+            pending++;
+        }
         if (command instanceof ConnectRequest) {
             complete(((ConnectRequest) command).result, reason);
             ((Connection) ((ConnectRequest) command).result.connection).state.close(reason);

@@ -248,7 +248,7 @@ public final class Watcher implements AutoCloseable {
     public void accept(Object context, Listener listener) {
         Objects.requireNonNull(listener, "listener");
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         if (listener.acceptor.engine != engine) {
             throw new IllegalArgumentException("the listener belongs to another watcher; submit its accepts to the "
@@ -291,7 +291,7 @@ public final class Watcher implements AutoCloseable {
         checkAddress(remote);
         ConnectOptions o = Objects.requireNonNull(options, "options").copy();
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         Connection connection = engine.newConnection(new Conn(engine, null), remote);
         OpResult r = request(Operation.CONNECT, context, connection, null, false, o.timeout);
@@ -377,11 +377,36 @@ public final class Watcher implements AutoCloseable {
      * Collect the last batch to release your buffers: swap-buffer slices of completions never collected are released
      * when the watcher is garbage collected.
      *
-     * <p>Blocks until the last batch is out, unless called on the watcher's event loop. Closing twice is harmless.
+     * <p>Blocks until the last batch is out, unless called on the watcher's event loop. Closing twice is harmless;
+     * closing during a {@link #shutdownGracefully graceful shutdown} ends it at once.
      */
     @Override
     public void close() {
         engine.close();
+    }
+
+    /**
+     * Shuts the watcher down gracefully, like Netty's {@code shutdownGracefully}: stops taking requests, lets the
+     * pending writes finish within {@code timeout}, then {@linkplain #close() closes}.
+     * <ol>
+     *   <li>At once: every submission (and {@link #listen}) throws {@link WatcherClosedException}; every listener
+     *       closes and its pending accepts complete with {@link WatcherClosedException}; every pending read
+     *       completes with it too, since nothing could answer what it would bring (a read a completion-based
+     *       transport holds is cancelled, and completes with the bytes it got, if any).</li>
+     *   <li>Writes, {@code shutdownOutput}s and connects go on, and complete as usual, until none is left or
+     *       {@code timeout} passes.</li>
+     *   <li>Then the watcher closes: what is still pending completes with {@link WatcherClosedException}, a write
+     *       with the bytes it got out as its {@link OpResult#size() size}, in the last batch (see {@link #close()}),
+     *       and every connection is closed (the kernel still sends what the writes handed it).</li>
+     * </ol>
+     * Collect with {@link #waitIO()} meanwhile, from another thread, or afterwards until it throws. Blocks until the
+     * last batch is out, unless called on the watcher's event loop. Does nothing more on a watcher already shutting
+     * down or closed, but wait for it; {@link #close()} during the drain ends it at once.
+     *
+     * @param timeout how long pending writes may take, from now; about 73 years or more means no limit
+     */
+    public void shutdownGracefully(Duration timeout) {
+        engine.shutdownGracefully(saturatedNanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
     private void submitRead(Object context, Object connection, ByteBuf buffer, boolean full, Duration timeout) {
@@ -424,7 +449,7 @@ public final class Watcher implements AutoCloseable {
 
     private void checkConnection(Object connection) {
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         if (connection instanceof Connection) {
             checkOwner(connection);
