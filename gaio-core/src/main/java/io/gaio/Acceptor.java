@@ -85,7 +85,7 @@ final class Acceptor implements ReadinessListener {
                 failed = configure(accepted);
             }
             if (failed != null) {
-                conn.close(null);
+                conn.close(new ConnectionClosedException(failed.getMessage(), failed));
                 engine.complete(r, failed);
                 continue;
             }
@@ -127,10 +127,7 @@ final class Acceptor implements ReadinessListener {
         }
     }
 
-    /**
-     * Stops listening; pending accepts complete with {@code reason}, or are dropped when it is null (a closing
-     * watcher). Idempotent.
-     */
+    /** Stops listening; pending accepts complete with {@code reason}. Idempotent. */
     void close(Throwable reason) {
         if (closed) {
             return;
@@ -142,11 +139,7 @@ final class Acceptor implements ReadinessListener {
             engine.logUnexpected(e);
         }
         for (OpResult r; (r = pending.poll()) != null; ) {
-            if (reason != null) {
-                engine.complete(r, reason);
-            } else {
-                engine.discard(r);
-            }
+            engine.complete(r, reason);
         }
     }
 

@@ -16,6 +16,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * so the lock is taken per batch, not per completion. The consumer {@link #take takes} everything published as one
  * batch. Each batch holds one reference on every swap chunk its results point into; the consumer releases them at
  * its next {@code take}, which is what keeps a batch's swap-buffer slices valid until the next {@code waitIO()}.
+ *
+ * <p>A closing watcher publishes its last batch, then {@link #finish finishes} the queue: {@code take} returns what
+ * is published, then throws {@link WatcherClosedException}; anything staged later (a lent buffer the transport
+ * returned after the close gave up waiting) is dropped.
  */
 final class CompletionQueue {
     private final SwapBuffers swap;
@@ -40,7 +44,7 @@ final class CompletionQueue {
     private List<OpResult> deliveredView = Collections.unmodifiableList(delivered);
     /** Each list's view travels with it through the swaps, so that a take() allocates no view. */
     private List<OpResult> publishedView = Collections.unmodifiableList(published);
-    private boolean closed;
+    private boolean finished;
 
     CompletionQueue(SwapBuffers swap) {
         this.swap = swap;
@@ -69,9 +73,8 @@ final class CompletionQueue {
         lastStagedChunk = null;
         lock.lock();
         try {
-            if (closed) {
-                releaseAll(stagedChunks);
-                staged.clear();
+            if (finished) {
+                discardStaged();
                 return;
             }
             if (published.isEmpty()) {
@@ -104,6 +107,11 @@ final class CompletionQueue {
         if (staged.isEmpty()) {
             return;
         }
+        if (finished) {
+            // After the last handler call; only the loop thread writes the flag in handler mode.
+            discardStaged();
+            return;
+        }
         lastStagedChunk = null;
         ArrayList<OpResult> batch = staged;
         List<OpResult> batchView = stagedView;
@@ -134,7 +142,7 @@ final class CompletionQueue {
             releaseAll(deliveredChunks);
             delivered.clear();
             long remaining = timeoutNanos;
-            while (published.isEmpty() && !closed) {
+            while (published.isEmpty() && !finished) {
                 if (timeoutNanos < 0) {
                     notEmpty.await();
                 } else if (remaining <= 0) {
@@ -143,7 +151,7 @@ final class CompletionQueue {
                     remaining = notEmpty.awaitNanos(remaining);
                 }
             }
-            if (closed) {
+            if (published.isEmpty()) {
                 throw new WatcherClosedException();
             }
             ArrayList<OpResult> results = delivered;
@@ -161,23 +169,37 @@ final class CompletionQueue {
         }
     }
 
-    /** Wakes every waiter with {@link WatcherClosedException} and drops what was not collected. Any thread. */
-    void close() {
+    /**
+     * Ends the queue after the last batch was published: waiters wake, and once they took what is published,
+     * {@code take} throws. The loop thread, or the one thread that closes after the loop is gone.
+     */
+    void finish() {
         lock.lock();
         try {
-            closed = true;
-            releaseAll(publishedChunks);
-            published.clear();
-            releaseAll(deliveredChunks);
-            delivered.clear();
+            finished = true;
             notEmpty.signalAll();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Drops the loop's unpublished batch, once the watcher is closed. Loop thread only. */
-    void discardStaged() {
+    /**
+     * Releases the swap chunks of batches nobody can collect any more: the watcher became unreachable. Any thread,
+     * once the queue is finished.
+     */
+    void abandon() {
+        lock.lock();
+        try {
+            releaseAll(publishedChunks);
+            published.clear();
+            releaseAll(deliveredChunks);
+            delivered.clear();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void discardStaged() {
         releaseAll(stagedChunks);
         staged.clear();
         lastStagedChunk = null;

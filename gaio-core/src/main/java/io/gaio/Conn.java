@@ -51,8 +51,10 @@ final class Conn implements ReadinessListener {
     private ByteBuf lentRead;
     /** How many writes from the head the transport holds, else 0. */
     private int lentWrites;
-    /** Why lent requests end once returned after {@link #close}; null drops them (a closing watcher). */
+    /** Why lent requests end once returned after {@link #close}. */
     private Throwable closeReason;
+    /** Whether the connection is closed while the transport still holds some of its buffers. */
+    private boolean lingering;
     /** The connect request while the connection is being established, else null. */
     private OpResult connecting;
     /** Whether a {@code shutdownOutput} went through: later writes fail. */
@@ -342,6 +344,24 @@ final class Conn implements ReadinessListener {
         }
     }
 
+    /**
+     * Ends every pending read with {@code reason}, for a watcher shutting down gracefully; a read the transport
+     * holds is cancelled and ends when it comes back, with the bytes it got meanwhile.
+     */
+    void endReads(Throwable reason) {
+        if (closed) {
+            return;
+        }
+        OpResult lent = lentRead != null ? reads.poll() : null;
+        drain(reads, reason);
+        if (lent != null) {
+            lent.abort = reason;
+            reads.add(lent);
+            socket.cancel(true, false);
+        }
+        updateInterest();
+    }
+
     /** Ends a request whose deadline passed; one the transport holds ends when it comes back. */
     void expire(OpResult r) {
         if (r == connecting) {
@@ -373,9 +393,9 @@ final class Conn implements ReadinessListener {
     }
 
     /**
-     * Closes the socket and completes every pending request with {@code reason}; with {@code reason == null}, for
-     * a closing watcher, pending requests are dropped instead. Requests the transport holds end the same way once it
-     * gives them back. Idempotent.
+     * Closes the socket and completes every pending request with {@code reason}; requests the transport holds end
+     * the same way once it gives them back, and until then the connection lingers (a closing watcher waits for
+     * it). Idempotent.
      */
     void close(Throwable reason) {
         if (closed) {
@@ -392,11 +412,11 @@ final class Conn implements ReadinessListener {
             }
         }
         if (connecting != null) {
-            end(connecting);
+            engine.complete(connecting, reason);
             connecting = null;
         }
         OpResult lent = lentRead != null ? reads.poll() : null;
-        drainWith(reads);
+        drain(reads, reason);
         if (lent != null) {
             reads.add(lent);
         }
@@ -404,9 +424,13 @@ final class Conn implements ReadinessListener {
         for (int i = 0; i < lentWrites; i++) {
             lentHead.add(writes.poll());
         }
-        drainWith(writes);
+        drain(writes, reason);
         for (OpResult w; (w = lentHead.poll()) != null; ) {
             writes.add(w);
+        }
+        if (lentRead != null || lentWrites > 0) {
+            lingering = true;
+            engine.linger();
         }
         if (cleanable != null) {
             cleanable.clean();
@@ -431,7 +455,7 @@ final class Conn implements ReadinessListener {
                     r.buffer.writerIndex(r.buffer.writerIndex() + n);
                     r.size += n;
                 }
-                end(r);
+                engine.complete(r, closeReason);
             }
         }
         if (lentWrites > 0) {
@@ -443,26 +467,22 @@ final class Conn implements ReadinessListener {
             }
             if (n != TransportSocket.IN_FLIGHT) {
                 lentWrites = 0;
-                if (n > 0 && closeReason != null) {
+                if (n > 0) {
                     // What the last operation got out counts: writes it finished succeed, the rest report their part.
                     advanceWrites(n);
                 }
-                drainWith(writes);
+                drain(writes, closeReason);
             }
         }
-    }
-
-    private void end(OpResult r) {
-        if (closeReason != null) {
-            engine.complete(r, closeReason);
-        } else {
-            engine.discard(r);
+        if (lingering && lentRead == null && lentWrites == 0) {
+            lingering = false;
+            engine.lentReturned();
         }
     }
 
-    private void drainWith(RequestQueue queue) {
+    private void drain(RequestQueue queue, Throwable reason) {
         for (OpResult r; (r = queue.poll()) != null; ) {
-            end(r);
+            engine.complete(r, reason);
         }
     }
 

@@ -1,5 +1,7 @@
 package io.gaio;
 
+import java.util.function.Consumer;
+
 /**
  * The connections the watcher owns from the start (accepted or connected), linked through the connections
  * themselves so that adding and removing allocate nothing; delegated connections live in {@link ConnTable}, found by
@@ -37,6 +39,13 @@ final class ConnList {
         conn.prevOwned = null;
         conn.nextOwned = null;
         size--;
+    }
+
+    /** Calls {@code action} with every connection; the action must not add or remove any. */
+    void forEach(Consumer<Conn> action) {
+        for (Conn c = head; c != null; c = c.nextOwned) {
+            action.accept(c);
+        }
     }
 
     /** Removes and returns every connection, for closing the watcher. */

@@ -1,5 +1,7 @@
 package io.gaio;
 
+import java.util.function.Consumer;
+
 /**
  * The delegated connections, found by the identity of the caller's connection object without keeping that object
  * reachable: each {@link Conn} holds its caller's object weakly, so a dropped connection can be collected and
@@ -47,6 +49,15 @@ final class ConnTable {
                 c.nextInBucket = null;
                 size--;
                 return;
+            }
+        }
+    }
+
+    /** Calls {@code action} with every connection; the action must not add or remove any. */
+    void forEach(Consumer<Conn> action) {
+        for (Conn head : buckets) {
+            for (Conn c = head; c != null; c = c.nextInBucket) {
+                action.accept(c);
             }
         }
     }

@@ -33,7 +33,7 @@ public final class Connection {
     public InetSocketAddress localAddress() {
         InetSocketAddress a = local;
         if (a == null) {
-            a = state.engine.addressOf(state, true);
+            a = LoopCalls.addressOf(state, true);
             local = a;
         }
         return a;
@@ -48,7 +48,7 @@ public final class Connection {
     public InetSocketAddress remoteAddress() {
         InetSocketAddress a = remote;
         if (a == null) {
-            a = state.engine.addressOf(state, false);
+            a = LoopCalls.addressOf(state, false);
             remote = a;
         }
         return a;
@@ -64,7 +64,7 @@ public final class Connection {
      * @throws UnsupportedOperationException when the transport does not support the option
      */
     public <T> T getOption(SocketOption<T> option) throws IOException {
-        return state.engine.getOption(state, option);
+        return LoopCalls.getOption(state, option);
     }
 
     /**
@@ -79,7 +79,7 @@ public final class Connection {
      * @throws UnsupportedOperationException when the transport does not support the option
      */
     public <T> Connection setOption(SocketOption<T> option, T value) throws IOException {
-        state.engine.setOption(state, option, value);
+        LoopCalls.setOption(state, option, value);
         return this;
     }
 

@@ -14,15 +14,11 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
-import java.net.SocketOption;
-import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -62,8 +58,7 @@ final class Engine {
     private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean reliefScheduled = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch shutDown = new CountDownLatch(1);
+    private final Shutdown shutdown = new Shutdown(this);
     private final Runnable drainTask = this::drainInbox;
     private final Runnable flushTask = this::flush;
     private final Runnable expireTask = this::expireDeadlines;
@@ -71,10 +66,17 @@ final class Engine {
     /**
      * Closes the watcher when its event loop terminates, typically a user's group shut down under it: nothing else
      * would wake a thread in {@code waitIO()}, and Netty closes the sockets registered with a loop only when the loop
-     * sees the shutdown after an I/O pass, not when it arrives while the loop runs tasks.
+     * sees the shutdown after an I/O pass, not when it arrives while the loop runs tasks. A close that was waiting
+     * for the loop ends here too.
      */
-    private final FutureListener<Object> loopTerminated = terminated -> close();
+    private final FutureListener<Object> loopTerminated = terminated -> shutdown.loopTerminated();
     private boolean flushScheduled;
+    /** Set by the close's sweep: completions wait, so that what the close ends goes out as one last batch. */
+    private boolean holdingLastBatch;
+    /** Requests taken on the loop and not completed yet. */
+    private int pending;
+    /** Whether a graceful shutdown waits for {@link #pending} to reach 0. */
+    private boolean draining;
     private ScheduledFuture<?> timer;
     private long timerDeadline;
 
@@ -94,28 +96,31 @@ final class Engine {
 
     /** Queues a request or a free for the loop; on the loop thread, e.g. from a completion handler, runs it now. */
     void submit(Object command) {
-        if (closed.get()) {
-            throw new WatcherClosedException();
+        if (!shutdown.isOpen()) {
+            throw shutdown.refusal();
         }
         if (loop.inEventLoop()) {
             dispatchNow(command);
             return;
         }
         inbox.offer(command);
-        if (closed.get() && inbox.remove(command)) {
-            // close() ran between the check and the offer; had the command stayed, nothing would ever close its
-            // connection.
-            throw new WatcherClosedException();
+        if (!shutdown.isOpen() && inbox.remove(command)) {
+            // The close began between the check and the offer. Once closing, the loop polls the inbox only in its
+            // one sweep (closeEverything): whichever of that poll and this remove wins decides, so a command is
+            // either refused here or completed by the sweep, never lost after the last batch.
+            throw shutdown.refusal();
         }
         if (!drainScheduled.get() && drainScheduled.compareAndSet(false, true)) {
             try {
                 loop.execute(drainTask);
             } catch (RejectedExecutionException e) {
-                // The user's event loop group was shut down under the watcher. The command is refused, so its
-                // connection stays the caller's.
-                inbox.remove(command);
+                // The user's event loop group was shut down under the watcher. A command still queued is refused,
+                // so its connection stays the caller's; one the loop took completes in the close.
+                boolean refused = inbox.remove(command);
                 close();
-                throw new WatcherClosedException();
+                if (refused) {
+                    throw shutdown.refusal();
+                }
             }
         }
     }
@@ -129,7 +134,12 @@ final class Engine {
     }
 
     boolean isClosed() {
-        return closed.get();
+        return !shutdown.isOpen();
+    }
+
+    /** The error of a submission to a closed or closing watcher. */
+    WatcherClosedException refusal() {
+        return shutdown.refusal();
     }
 
     /**
@@ -144,16 +154,16 @@ final class Engine {
 
     /** Opens a listening socket and registers it with the event loop; the caller's thread waits for that. */
     Listener listen(InetSocketAddress address, ListenOptions options) throws IOException {
-        if (closed.get()) {
-            throw new WatcherClosedException();
+        if (isClosed()) {
+            throw refusal();
         }
         Acceptor acceptor = new Acceptor(this, options);
         acceptor.socket = transport.listen(address, options.backlog, options.reuseAddress, options.reusePort,
                 acceptor);
         try {
-            onLoop(() -> {
-                if (closed.get()) {
-                    throw new WatcherClosedException();
+            LoopCalls.run(loop, () -> {
+                if (isClosed()) {
+                    throw refusal();
                 }
                 Future<IoRegistration> registered = loop.register(acceptor.socket);
                 if (!registered.isSuccess()) {
@@ -173,11 +183,11 @@ final class Engine {
 
     /** Closes a listener on the loop, completing its pending accepts, and waits for that. */
     void closeListener(Acceptor acceptor) {
-        if (acceptor.closed || closed.get()) {
+        if (acceptor.closed || isClosed()) {
             return;
         }
         try {
-            onLoop(() -> {
+            LoopCalls.run(loop, () -> {
                 if (acceptors.remove(acceptor)) {
                     acceptor.close(acceptor.closedError());
                     flushSoon();
@@ -189,98 +199,53 @@ final class Engine {
         }
     }
 
-    /** A connection's local or remote address, asked on the loop; null when closed or not connected. */
-    InetSocketAddress addressOf(Conn conn, boolean local) {
-        try {
-            return onLoop(() -> conn.closed || !conn.isEstablished() ? null
-                    : local ? conn.socket.localAddress() : conn.socket.remoteAddress());
-        } catch (IOException closedMeanwhile) {
-            return null;
-        }
-    }
-
-    <T> T getOption(Conn conn, SocketOption<T> option) throws IOException {
-        return onLoop(() -> established(conn).getOption(option));
-    }
-
-    <T> void setOption(Conn conn, SocketOption<T> option, T value) throws IOException {
-        onLoop(() -> {
-            established(conn).setOption(option, value);
-            return null;
-        });
-    }
-
-    private static TransportSocket established(Conn conn) throws IOException {
-        if (conn.closed) {
-            throw new ClosedChannelException();
-        }
-        if (!conn.isEstablished()) {
-            throw new IOException("the connection is not established yet: set options before the connect with "
-                    + "ConnectOptions.option, or once its CONNECT completed");
-        }
-        return conn.socket;
-    }
-
-    /** Runs {@code task} on the event loop and waits for it; on the loop thread, runs it now. */
-    private <T> T onLoop(Callable<T> task) throws IOException {
-        if (loop.inEventLoop()) {
-            return call(task);
-        }
-        Future<T> done;
-        try {
-            done = loop.submit(() -> call(task)).awaitUninterruptibly();
-        } catch (RejectedExecutionException e) {
-            throw new ClosedChannelException();
-        }
-        if (done.isSuccess()) {
-            return done.getNow();
-        }
-        Throwable cause = done.cause();
-        if (cause instanceof IOException) {
-            throw (IOException) cause;
-        }
-        if (cause instanceof RuntimeException) {
-            throw (RuntimeException) cause;
-        }
-        throw new IOException(cause);
-    }
-
-    private static <T> T call(Callable<T> task) throws IOException {
-        try {
-            return task.call();
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException(e);
-        }
-    }
-
-    /** Closes every socket, drops pending requests and stops an owned event loop; returns when that is done. */
+    /**
+     * Closes every listener and connection, completes every pending request with {@link WatcherClosedException}
+     * and stops an owned event loop ({@link Shutdown}); off the loop, returns when the last batch is out.
+     */
     void close() {
-        if (closed.compareAndSet(false, true)) {
-            loop.terminationFuture().removeListener(loopTerminated);
-            completions.close();
-            if (loop.inEventLoop()) {
-                shutDownOnLoop();
-            } else {
-                try {
-                    loop.execute(this::shutDownOnLoop);
-                } catch (RejectedExecutionException e) {
-                    // The loop is gone (Netty may or may not have closed the sockets registered with it): tidy up
-                    // here, on this thread, since no loop thread will touch the engine again.
-                    shutDownOnLoop();
-                }
-            }
+        shutdown.close();
+        awaitFinished(0);
+    }
+
+    /**
+     * Stops taking requests, lets the pending writes, {@code shutdownOutput}s and connects finish for at most
+     * {@code timeoutNanos}, then closes ({@link Shutdown}); off the loop, returns when the last batch is out.
+     */
+    void shutdownGracefully(long timeoutNanos) {
+        shutdown.shutDownGracefully(timeoutNanos);
+        awaitFinished(timeoutNanos);
+    }
+
+    private void awaitFinished(long drainNanos) {
+        if (loop.inEventLoop()) {
+            return;
         }
-        if (!loop.inEventLoop()) {
-            try {
-                shutDown.await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-                if (ownedGroup != null) {
-                    ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        try {
+            shutdown.await(TimeUnit.NANOSECONDS.toSeconds(drainNanos) + SHUTDOWN_WAIT_SECONDS);
+            if (ownedGroup != null) {
+                ownedGroup.terminationFuture().await(SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The Cleaner's action for a watcher that became unreachable: closes it, and releases the swap buffers of
+     * batches nobody can collect any more.
+     */
+    static final class Unreachable implements Runnable {
+        private final Engine engine;
+
+        Unreachable(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void run() {
+            engine.close();
+            engine.completions.abandon();
         }
     }
 
@@ -306,7 +271,7 @@ final class Engine {
 
         @Override
         public void run() {
-            if (!conn.closed && !engine.closed.get()) {
+            if (!conn.closed && !engine.isClosed()) {
                 try {
                     engine.submit(conn);
                 } catch (RuntimeException ignored) {
@@ -342,16 +307,10 @@ final class Engine {
 
     private void drainInbox() {
         drainScheduled.set(false);
-        for (int i = 0; i < DRAIN_QUANTUM; i++) {
+        // Once closing, the inbox is the sweep's (see submit).
+        for (int i = 0; i < DRAIN_QUANTUM && shutdown.isOpen(); i++) {
             Object command = inbox.poll();
             if (command == null) {
-                break;
-            }
-            if (closed.get()) {
-                // The connections these requests handed over are the watcher's to close, before or after
-                // shutDownOnLoop closed the delegated ones.
-                inbox.add(command);
-                closeUndelegated();
                 break;
             }
             try {
@@ -360,7 +319,7 @@ final class Engine {
                 logUnexpected(t);
             }
         }
-        if (!inbox.isEmpty() && drainScheduled.compareAndSet(false, true)) {
+        if (!inbox.isEmpty() && shutdown.isOpen() && drainScheduled.compareAndSet(false, true)) {
             loop.execute(drainTask);
         }
         if (!starved.isEmpty()) {
@@ -386,6 +345,7 @@ final class Engine {
 
     private void dispatch(Object command) {
         if (command instanceof OpResult) {
+            pending++;
             OpResult r = (OpResult) command;
             if (r.operation == Operation.ACCEPT) {
                 r.listener.acceptor.enqueue(r);
@@ -401,6 +361,7 @@ final class Engine {
             }
             conn.enqueue(r);
         } else if (command instanceof ConnectRequest) {
+            pending++;
             connect((ConnectRequest) command);
         } else if (command instanceof FreeRequest) {
             Object connection = ((FreeRequest) command).connection;
@@ -514,15 +475,11 @@ final class Engine {
 
     /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
     void complete(OpResult r, Throwable error) {
+        pending--;
         r.error = error;
-        discard(r);
-        completions.stage(r);
-    }
-
-    /** Forgets a request without completing it, for a closing watcher. */
-    void discard(OpResult r) {
         deadlines.remove(r);
         r.owner = null;
+        completions.stage(r);
     }
 
     /** Publishes the staged batch after the loop has handled every ready socket of this pass. */
@@ -535,14 +492,21 @@ final class Engine {
 
     private void flush() {
         flushScheduled = false;
-        if (handler == null) {
-            completions.publish();
+        if (holdingLastBatch) {
             return;
         }
-        try {
-            completions.deliver(handler);
-        } catch (Throwable t) {
-            LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
+        if (handler == null) {
+            completions.publish();
+        } else {
+            try {
+                completions.deliver(handler);
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
+            }
+        }
+        if (draining && pending == 0) {
+            draining = false;
+            shutdown.drained();
         }
     }
 
@@ -568,7 +532,7 @@ final class Engine {
 
     private void relieveStarved() {
         reliefScheduled.set(false);
-        for (int n = starved.size(); n > 0 && !closed.get(); n--) {
+        for (int n = starved.size(); n > 0; n--) {
             Conn conn = starved.poll();
             conn.unstarve();
             if (conn.starved) {
@@ -603,18 +567,51 @@ final class Engine {
         flush();
     }
 
-    private void shutDownOnLoop() {
+    /**
+     * The start of a graceful shutdown ({@link Shutdown}): what was submitted before still counts, so the inbox is
+     * dispatched one last time; then listeners close, which ends their accepts with {@code reason}, and reads end
+     * with it at once (a read the transport holds once it comes back). Writes, {@code shutdownOutput}s and connects
+     * go on; once none is pending, {@link #flush} tells the shutdown.
+     */
+    void stopTakingRequests(WatcherClosedException reason) {
+        for (Object command; (command = inbox.poll()) != null; ) {
+            try {
+                dispatch(command);
+            } catch (Throwable t) {
+                logUnexpected(t);
+            }
+        }
+        for (Acceptor acceptor : acceptors) {
+            acceptor.close(reason);
+        }
+        acceptors.clear();
+        conns.forEach(conn -> conn.endReads(reason));
+        owned.forEach(conn -> conn.endReads(reason));
+        draining = true;
+        flush();
+    }
+
+    /**
+     * The close's sweep ({@link Shutdown}): closes every listener and connection, which completes their pending
+     * requests with {@code reason} (lent ones once the transport returns them), then completes the requests still in
+     * the inbox. Loop thread, or any one thread once the loop is gone.
+     */
+    void closeEverything(WatcherClosedException reason) {
+        holdingLastBatch = true;
         try {
-            closeUndelegated();
             for (Acceptor acceptor : acceptors) {
-                acceptor.close(null);
+                acceptor.close(reason);
             }
             acceptors.clear();
+            // Queued requests first, so that each connection's requests still complete in order.
             for (Conn conn : conns.drain()) {
-                conn.close(null);
+                conn.close(reason);
             }
             for (Conn conn : owned.drain()) {
-                conn.close(null);
+                conn.close(reason);
+            }
+            for (Object command; (command = inbox.poll()) != null; ) {
+                endUndispatched(command, reason);
             }
             starved.clear();
             deadlines.clear();
@@ -622,33 +619,61 @@ final class Engine {
                 timer.cancel(false);
                 timer = null;
             }
-            completions.discardStaged();
-            swap.close();
+        } catch (Throwable t) {
+            logUnexpected(t);
+        }
+    }
+
+    /**
+     * Completes a request that was taken but never reached the loop. A connection it named for the first time was
+     * handed over all the same (the caller was told the watcher owns it), so it is closed too.
+     */
+    private void endUndispatched(Object command, WatcherClosedException reason) {
+        if (command instanceof ConnectRequest || command instanceof OpResult) {
+            pending++;
+        }
+        if (command instanceof ConnectRequest) {
+            complete(((ConnectRequest) command).result, reason);
+            ((Connection) ((ConnectRequest) command).result.connection).state.close(reason);
+        } else if (command instanceof OpResult) {
+            OpResult r = (OpResult) command;
+            complete(r, reason);
+            if (isDelegation(r)) {
+                try {
+                    closeQuietly(transport.adopt(r.connection, (readable, writable) -> { }));
+                } catch (IOException | RuntimeException alreadyClosed) {
+                    // Closed before, by its own close or by an earlier request of this sweep.
+                }
+            }
+        }
+        // A free or a collected connection: the sweep closed it already.
+    }
+
+    /** Publishes the last batch, or hands it to the handler, and releases the swap buffers ({@link Shutdown}). */
+    void finish() {
+        loop.terminationFuture().removeListener(loopTerminated);
+        holdingLastBatch = false;
+        try {
+            flush();
         } catch (Throwable t) {
             logUnexpected(t);
         } finally {
-            shutDown.countDown();
+            completions.finish();
+            swap.close();
             if (ownedGroup != null) {
                 ownedGroup.shutdownGracefully(0, SHUTDOWN_WAIT_SECONDS, TimeUnit.SECONDS);
             }
         }
     }
 
-    /**
-     * A connection named only by requests still in the inbox was handed over all the same: the caller was told the
-     * watcher owns it, so closing the watcher closes it too.
-     */
-    private void closeUndelegated() {
-        for (Object command; (command = inbox.poll()) != null; ) {
-            if (command instanceof OpResult && isDelegation((OpResult) command)
-                    && conns.get(((OpResult) command).connection) == null) {
-                try {
-                    closeQuietly(transport.adopt(((OpResult) command).connection, (readable, writable) -> { }));
-                } catch (IOException | RuntimeException alreadyClosed) {
-                    // Closed before, possibly by an earlier request in this loop.
-                }
-            }
-        }
+    /** A closed connection still lends buffers to the transport: the close waits for them. */
+    void linger() {
+        shutdown.linger();
+    }
+
+    /** A closed connection got its last lent buffer back. */
+    void lentReturned() {
+        shutdown.lentReturned();
     }
 
     /** Whether a request names a caller's object (rather than a {@link Connection} or a listener). */

@@ -118,8 +118,8 @@ public final class OpResult {
     /**
      * {@code null} on success, otherwise why the request ended: {@link java.io.EOFException} at the end of the stream,
      * {@link DeadlineExceededException}, {@link ConnectionClosedException} (also for an accept on a closed
-     * listener), {@link java.net.ConnectException} for a refused connect, or the socket's
-     * {@link java.io.IOException}.
+     * listener), {@link WatcherClosedException} when the watcher closed with the request pending,
+     * {@link java.net.ConnectException} for a refused connect, or the socket's {@link java.io.IOException}.
      *
      * @return the error, or {@code null}
      */

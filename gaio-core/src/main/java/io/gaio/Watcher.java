@@ -10,7 +10,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -73,12 +72,12 @@ public final class Watcher implements AutoCloseable {
     public static final int DEFAULT_MAX_SWAP_BUFFERS = 256;
 
     private final Engine engine;
-    private final Cleaner.Cleanable cleanable;
 
     private Watcher(Engine engine) {
         this.engine = engine;
-        // The action holds the engine, never this watcher, so an unreferenced watcher can be collected and closed.
-        this.cleanable = Engine.CLEANER.register(this, engine::close);
+        // The action holds the engine, never this watcher, so an unreferenced watcher can be collected and closed. It
+        // stays registered after close(): batches nobody collected hold swap buffers until the watcher is gone.
+        Engine.CLEANER.register(this, new Engine.Unreachable(engine));
     }
 
     /**
@@ -249,7 +248,7 @@ public final class Watcher implements AutoCloseable {
     public void accept(Object context, Listener listener) {
         Objects.requireNonNull(listener, "listener");
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         if (listener.acceptor.engine != engine) {
             throw new IllegalArgumentException("the listener belongs to another watcher; submit its accepts to the "
@@ -292,7 +291,7 @@ public final class Watcher implements AutoCloseable {
         checkAddress(remote);
         ConnectOptions o = Objects.requireNonNull(options, "options").copy();
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         Connection connection = engine.newConnection(new Conn(engine, null), remote);
         OpResult r = request(Operation.CONNECT, context, connection, null, false, o.timeout);
@@ -318,8 +317,11 @@ public final class Watcher implements AutoCloseable {
      * Waits until at least one request completed and returns every completion available, as one batch. The batch
      * and any swap-buffer slices in it are valid until the next call. Meant for one collecting thread.
      *
+     * <p>After {@link #close()} it goes on returning what is left, the requests the close ended included (see
+     * there), and throws once everything was returned: call it until it throws to get every buffer back.
+     *
      * @return the completions, at least one
-     * @throws WatcherClosedException when the watcher is or becomes closed
+     * @throws WatcherClosedException when the watcher is closed and every completion was returned
      * @throws InterruptedException   when the thread is interrupted while waiting
      * @throws IllegalStateException  when the watcher delivers to a {@link CompletionHandler} instead
      */
@@ -332,7 +334,7 @@ public final class Watcher implements AutoCloseable {
      *
      * @param timeout how long to wait at most
      * @return the completions, empty when the timeout passed first
-     * @throws WatcherClosedException when the watcher is or becomes closed
+     * @throws WatcherClosedException when the watcher is closed and every completion was returned
      * @throws InterruptedException   when the thread is interrupted while waiting
      * @throws IllegalStateException  when the watcher delivers to a {@link CompletionHandler} instead
      */
@@ -359,14 +361,52 @@ public final class Watcher implements AutoCloseable {
     }
 
     /**
-     * Closes every connection and listener this watcher owns, drops pending requests and stops the watcher's own
-     * event loop (an event loop supplied through {@link Builder#eventLoop} keeps running). Blocks until that is
-     * done, unless called on the watcher's event loop. A thread in {@link #waitIO()} gets
-     * {@link WatcherClosedException}. Closing twice is harmless.
+     * Closes every connection and listener this watcher owns and stops the watcher's own event loop (an event loop
+     * supplied through {@link Builder#eventLoop} keeps running). Submissions throw {@link WatcherClosedException}
+     * from now on.
+     *
+     * <p>Every request still pending completes, so that every buffer comes back: as a last batch, with
+     * {@link WatcherClosedException} as its {@link OpResult#error() error} and the bytes moved before in
+     * {@link OpResult#size() size} (a write the transport was sending reports how far it got; a read may have
+     * received bytes into its buffer). Accepts, connects and {@code shutdownOutput}s end the same way. A transport
+     * that lends buffers to the kernel (io_uring) returns them after cancelling, and the close waits for that, up
+     * to 5 seconds; a buffer still lent then is logged and never handed back. {@link #waitIO()} returns the last
+     * batch (after anything completed earlier and not yet collected), then throws {@link WatcherClosedException};
+     * a thread waiting in it gets the batch. A watcher with a {@link CompletionHandler} hands the last batch to it in
+     * a last call, on the event loop (or, when the loop was shut down under the watcher, on the thread that closes).
+     * Collect the last batch to release your buffers: swap-buffer slices of completions never collected are released
+     * when the watcher is garbage collected.
+     *
+     * <p>Blocks until the last batch is out, unless called on the watcher's event loop. Closing twice is harmless;
+     * closing during a {@link #shutdownGracefully graceful shutdown} ends it at once.
      */
     @Override
     public void close() {
-        cleanable.clean();
+        engine.close();
+    }
+
+    /**
+     * Shuts the watcher down gracefully, like Netty's {@code shutdownGracefully}: stops taking requests, lets the
+     * pending writes finish within {@code timeout}, then {@linkplain #close() closes}.
+     * <ol>
+     *   <li>At once: every submission (and {@link #listen}) throws {@link WatcherClosedException}; every listener
+     *       closes and its pending accepts complete with {@link WatcherClosedException}; every pending read
+     *       completes with it too, since nothing could answer what it would bring (a read a completion-based
+     *       transport holds is cancelled, and completes with the bytes it got, if any).</li>
+     *   <li>Writes, {@code shutdownOutput}s and connects go on, and complete as usual, until none is left or
+     *       {@code timeout} passes.</li>
+     *   <li>Then the watcher closes: what is still pending completes with {@link WatcherClosedException}, a write
+     *       with the bytes it got out as its {@link OpResult#size() size}, in the last batch (see {@link #close()}),
+     *       and every connection is closed (the kernel still sends what the writes handed it).</li>
+     * </ol>
+     * Collect with {@link #waitIO()} meanwhile, from another thread, or afterwards until it throws. Blocks until the
+     * last batch is out, unless called on the watcher's event loop. Does nothing more on a watcher already shutting
+     * down or closed, but wait for it; {@link #close()} during the drain ends it at once.
+     *
+     * @param timeout how long pending writes may take, from now; about 73 years or more means no limit
+     */
+    public void shutdownGracefully(Duration timeout) {
+        engine.shutdownGracefully(saturatedNanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
     private void submitRead(Object context, Object connection, ByteBuf buffer, boolean full, Duration timeout) {
@@ -409,7 +449,7 @@ public final class Watcher implements AutoCloseable {
 
     private void checkConnection(Object connection) {
         if (engine.isClosed()) {
-            throw new WatcherClosedException();
+            throw engine.refusal();
         }
         if (connection instanceof Connection) {
             checkOwner(connection);

@@ -2,6 +2,7 @@ package io.gaio.conformance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import io.gaio.WatcherClosedException;
 import io.netty.buffer.ByteBuf;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -19,8 +21,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Closing a watcher (rule 12; gaio's TestDoubleClose, TestWaitIOAfterClose and TestReadWriteAfterClose): close is
- * harmless twice, {@code waitIO()} afterwards and a thread blocked in it get {@link WatcherClosedException}, and every
- * socket the watcher owned is closed, also with requests pending.
+ * harmless twice, {@code waitIO()} afterwards and a thread blocked in it get {@link WatcherClosedException} once
+ * every completion was returned, requests pending at the close come back in a last batch, and every socket the
+ * watcher owned is closed. {@code CloseHandsBackTest} does the same with thousands of connections.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CloseTest extends TransportTestBase {
@@ -93,8 +96,8 @@ class CloseTest extends TransportTestBase {
     }
 
     /**
-     * Close with requests pending on several delegated connections returns, drops the requests (the caller keeps
-     * its buffers) and closes every socket the watcher owned.
+     * Close with requests pending on several delegated connections returns, hands every request back with
+     * {@link WatcherClosedException} and its buffer untouched, and closes every socket the watcher owned.
      */
     @Test
     void closeClosesOwnedSockets() throws Exception {
@@ -136,6 +139,15 @@ class CloseTest extends TransportTestBase {
                     }
                 }
                 w.close();
+                List<Object> handedBack = new ArrayList<>();
+                collectUntilClosed(w, WAIT, r -> {
+                    assertError(r, WatcherClosedException.class);
+                    assertSame(buffers.get((Integer) r.context()), r.buffer(), () -> "the buffer of " + r);
+                    assertEquals(0, r.size(), () -> "bytes of " + r);
+                    handedBack.add(r.context());
+                });
+                assertEquals(n, handedBack.size(), () -> "requests handed back: " + handedBack);
+                assertEquals(n, new HashSet<>(handedBack).size(), () -> "each request once: " + handedBack);
                 int open = 0;
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
                 for (Loopback.Pair p : pairs) {
@@ -146,7 +158,8 @@ class CloseTest extends TransportTestBase {
                 }
                 assertEquals(0, open, "connections still open 5 s after the watcher was closed, of " + n);
                 for (ByteBuf b : buffers) {
-                    assertEquals(1, b.refCnt(), "a dropped request's buffer stays the caller's");
+                    assertEquals(1, b.refCnt(), "a handed-back request's buffer stays the caller's");
+                    assertEquals(0, b.writerIndex(), "a read buffer nothing arrived for");
                 }
             } finally {
                 w.close();

@@ -115,6 +115,17 @@ final class CompletionLedger {
         }
     }
 
+    /**
+     * Collects the completions of a closed watcher until {@code waitIO()} says it returned every one
+     * ({@link TransportTestBase#collectUntilClosed}), booking each and then passing it to {@code each}.
+     */
+    void awaitClosed(Watcher w, Duration timeout, Consumer<OpResult> each) throws InterruptedException {
+        TransportTestBase.collectUntilClosed(w, timeout, r -> {
+            complete(r);
+            each.accept(r);
+        });
+    }
+
     /** {@link #awaitSettled(Watcher, Duration, Consumer)} without looking at the results. */
     void awaitSettled(Watcher w, Duration timeout) throws InterruptedException {
         awaitSettled(w, timeout, r -> { });

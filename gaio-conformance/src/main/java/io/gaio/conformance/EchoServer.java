@@ -139,7 +139,10 @@ final class EchoServer implements AutoCloseable {
         return true;
     }
 
-    /** Closes the watcher, stops the thread and releases the buffers of requests the closed watcher dropped. */
+    /**
+     * Closes the watcher; the thread releases the buffers of the requests the close hands back and stops once
+     * {@code waitIO()} throws; then releases what is left.
+     */
     @Override
     public void close() {
         stopping = true;
@@ -251,6 +254,8 @@ final class EchoServer implements AutoCloseable {
             submitAccept();
         } else if (r.connection() != null) {
             failures.add("a failed accept names a connection: " + r);
+        } else if (handedBack(r)) {
+            return;
         } else if (!(r.error() instanceof ConnectionClosedException)) {
             acceptFailures.incrementAndGet();
             lastAcceptError = r.error();
@@ -259,6 +264,11 @@ final class EchoServer implements AutoCloseable {
     }
 
     private void onRead(Conn c, OpResult r) {
+        if (handedBack(r)) {
+            c.releaseAll();
+            conns.remove(c);
+            return;
+        }
         if (!r.isSuccess()) {
             if (!(r.error() instanceof EOFException)) {
                 failures.add("read of connection " + c.index + " failed: " + r);
@@ -301,6 +311,11 @@ final class EchoServer implements AutoCloseable {
     }
 
     private void onWrite(Conn c, OpResult r) {
+        if (handedBack(r)) {
+            c.releaseAll();
+            conns.remove(c);
+            return;
+        }
         ByteBuf written = c.writing;
         c.writing = null;
         if (!r.isSuccess() || r.size() != c.expectedWrite || r.buffer() != written || written.isReadable()) {
@@ -333,6 +348,17 @@ final class EchoServer implements AutoCloseable {
         }
         c.readPending = true;
         watcher.read(c, c.connection, target);
+    }
+
+    /** Whether the request was pending when the server closed the watcher, which hands it back. */
+    private boolean handedBack(OpResult r) {
+        if (!(r.error() instanceof WatcherClosedException)) {
+            return false;
+        }
+        if (!stopping) {
+            failures.add("a request was handed back by a close before the server closed: " + r);
+        }
+        return true;
     }
 
     private static long mix(long z) {

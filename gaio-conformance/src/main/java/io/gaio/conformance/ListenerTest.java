@@ -334,7 +334,8 @@ class ListenerTest extends TransportTestBase {
 
     /**
      * Closing the watcher closes its listeners (the port can be bound again at once) and the connections they
-     * accepted; a pending accept is dropped, later submissions are refused, and closing the listener is harmless.
+     * accepted; a pending accept comes back with {@link WatcherClosedException} in the last batch, later submissions
+     * are refused, and closing the listener is harmless.
      */
     @Test
     void closingTheWatcherClosesItsListeners() throws Exception {
@@ -353,6 +354,11 @@ class ListenerTest extends TransportTestBase {
                 l.close();
                 assertThrows(WatcherClosedException.class, () -> w.accept("late", l));
                 assertThrows(WatcherClosedException.class, () -> w.listen(loopback(0)));
+                List<OpResult> handedBack = new ArrayList<>();
+                collectUntilClosed(w, WAIT, handedBack::add);
+                assertEquals(1, handedBack.size(), () -> "handed back by the close: " + handedBack);
+                assertCompletes(handedBack.get(0), Operation.ACCEPT, "pending", null);
+                assertError(handedBack.get(0), WatcherClosedException.class);
                 assertThrows(WatcherClosedException.class, () -> w.waitIO(Duration.ZERO));
             }
             ledger.assertSettled();

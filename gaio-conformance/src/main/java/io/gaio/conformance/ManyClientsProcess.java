@@ -39,7 +39,7 @@ public final class ManyClientsProcess {
                     Integer.parseInt(args[1]));
             int count = Integer.parseInt(args[2]);
             int size = Integer.parseInt(args[3]);
-            List<SocketChannel> clients = connectAll(server, count);
+            List<SocketChannel> clients = connectAll(server, count, null);
             say("CONNECTED " + clients.size());
             try (ClientDriver driver = new ClientDriver()) {
                 for (int i = 0; i < count; i++) {
@@ -55,8 +55,13 @@ public final class ManyClientsProcess {
         }
     }
 
-    /** Starts every connect, then waits until each is established; fails after {@link #WAIT}. */
-    private static List<SocketChannel> connectAll(InetSocketAddress server, int count) throws IOException {
+    /**
+     * Starts every connect from the reserved source addresses, each socket configured by {@code setup} (or not, when
+     * null) before it connects, then waits until each is established; fails after {@link #WAIT}. The channels are
+     * left non-blocking.
+     */
+    static List<SocketChannel> connectAll(InetSocketAddress server, int count, Loopback.SocketSetup setup)
+            throws IOException {
         List<SocketChannel> clients = new ArrayList<>(count);
         try (Selector selector = Selector.open()) {
             int pending = 0;
@@ -65,6 +70,9 @@ public final class ManyClientsProcess {
                 clients.add(c);
                 c.configureBlocking(false);
                 c.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                if (setup != null) {
+                    setup.apply(c);
+                }
                 c.bind(new InetSocketAddress(Platform.nextReservedSourceAddress(), 0));
                 if (!c.connect(server)) {
                     c.register(selector, SelectionKey.OP_CONNECT);

@@ -13,9 +13,15 @@ import io.gaio.Operation;
 import io.gaio.TransportStatus;
 import io.gaio.Transports;
 import io.gaio.Watcher;
+import io.gaio.WatcherClosedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PoolArenaMetric;
+import io.netty.buffer.PoolChunkListMetric;
+import io.netty.buffer.PoolChunkMetric;
+import io.netty.buffer.PoolSubpageMetric;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocatorMetric;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -197,6 +203,33 @@ public abstract class TransportTestBase {
     }
 
     /**
+     * Collects the completions of a closed (or closing) watcher until {@code waitIO()} throws
+     * {@link WatcherClosedException}, which says that every completion was returned, calling {@code each} while each
+     * result is valid; returns how many there were. Fails when that takes longer than {@code timeout}.
+     */
+    static int collectUntilClosed(Watcher w, Duration timeout, Consumer<OpResult> each) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int got = 0;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                fail("waitIO() did not throw WatcherClosedException within " + timeout + " of the close; " + got
+                        + " completions came");
+            }
+            List<OpResult> batch;
+            try {
+                batch = w.waitIO(Duration.ofNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(500))));
+            } catch (WatcherClosedException e) {
+                return got;
+            }
+            for (OpResult r : batch) {
+                got++;
+                each.accept(r);
+            }
+        }
+    }
+
+    /**
      * Collects exactly {@code n} completions. Swap-buffer slices in them are no longer valid (the helper called
      * {@code waitIO()} again); use {@link #collect} to look at their bytes.
      */
@@ -250,6 +283,63 @@ public abstract class TransportTestBase {
     }
 
     // ---- buffers and data ----
+
+    /**
+     * A pooled allocator of the test's own, to hand to a watcher's builder and allocate the test's buffers from: one
+     * arena of each kind and no thread caches, so that a released buffer goes straight back to its pool chunk and
+     * the pool's used memory says what live buffers hold.
+     */
+    static PooledByteBufAllocator newPool() {
+        return new PooledByteBufAllocator(true, 1, 1, PooledByteBufAllocator.defaultPageSize(),
+                PooledByteBufAllocator.defaultMaxOrder(), 0, 0, false);
+    }
+
+    /**
+     * Fails unless every buffer of {@code pool} was released: no live allocation in any arena, no byte pinned by a
+     * live buffer, and the pool's used memory back to what it was before the test ({@code direct} and {@code heap}
+     * bytes, from {@code metric().usedDirectMemory()} and {@code usedHeapMemory()}) but for the memory the pool
+     * keeps with no buffer in it: Netty never frees a chunk of an arena's first list, nor the last empty subpage of a
+     * size, whether or not a buffer uses them ({@link #keptEmpty}).
+     */
+    static void assertPoolBackTo(PooledByteBufAllocator pool, long direct, long heap) {
+        PooledByteBufAllocatorMetric m = pool.metric();
+        long live = 0;
+        for (PoolArenaMetric arena : m.directArenas()) {
+            live += arena.numActiveAllocations();
+        }
+        for (PoolArenaMetric arena : m.heapArenas()) {
+            live += arena.numActiveAllocations();
+        }
+        assertEquals(0, live, () -> "buffers of the pool never released: " + m);
+        assertEquals(0, pool.pinnedDirectMemory(), () -> "direct memory held by live buffers: " + m);
+        assertEquals(0, pool.pinnedHeapMemory(), () -> "heap memory held by live buffers: " + m);
+        long keptDirect = keptEmpty(m.directArenas());
+        long keptHeap = keptEmpty(m.heapArenas());
+        System.out.println("the pool after the test: " + m + "; of that kept empty: direct " + keptDirect + ", heap "
+                + keptHeap);
+        assertEquals(direct, m.usedDirectMemory() - keptDirect, () -> "the pool's used direct memory, less what it "
+                + "keeps empty (" + keptDirect + " bytes): " + m);
+        assertEquals(heap, m.usedHeapMemory() - keptHeap, () -> "the pool's used heap memory, less what it keeps "
+                + "empty (" + keptHeap + " bytes): " + m);
+    }
+
+    /** Bytes of the arenas' chunks that hold no buffer: free, or in an empty subpage kept for its size. */
+    static long keptEmpty(List<PoolArenaMetric> arenas) {
+        long bytes = 0;
+        for (PoolArenaMetric arena : arenas) {
+            for (PoolChunkListMetric list : arena.chunkLists()) {
+                for (PoolChunkMetric chunk : list) {
+                    bytes += chunk.freeBytes();
+                }
+            }
+            for (PoolSubpageMetric subpage : arena.smallSubpages()) {
+                if (subpage.numAvailable() == subpage.maxNumElements()) {
+                    bytes += (long) subpage.elementSize() * subpage.maxNumElements();
+                }
+            }
+        }
+        return bytes;
+    }
 
     /** Reproducible pseudo-random bytes. */
     static byte[] randomBytes(int n, long seed) {

@@ -14,7 +14,10 @@
  *   <li>submission from any thread and misuse: {@code ConcurrentSubmitTest}, {@code SubmissionValidationTest};</li>
  *   <li>readiness handled edge by edge, no spinning: {@code ManyClientsTest}, {@code IdleTest};</li>
  *   <li>end of stream and resets: {@code PeerCloseTest}; results and batches: {@code ContextTest};</li>
- *   <li>swap-buffer lifetime and bounds: {@code SwapBufferTest}; closing: {@code CloseTest};</li>
+ *   <li>swap-buffer lifetime and bounds: {@code SwapBufferTest}; closing: {@code CloseTest}, and every pending
+ *       request handed back by the close, on 10,000 connections from a client process and to a completion handler,
+ *       with the buffers' pool back to where it was: {@code CloseHandsBackTest}; graceful shutdown, writes to slow
+ *       readers finished or cut short with every reported byte received: {@code GracefulShutdownTest};</li>
  *   <li>delegation and socket options: {@code DelegationTest}; garbage-collection cleanup: {@code CleanerTest};</li>
  *   <li>several watchers, shared event loops: {@code ManyClientsTest}, {@code SharedEventLoopTest};</li>
  *   <li>back-pressure: {@code BackPressureTest}; CPU affinity: {@code AffinityTest};</li>

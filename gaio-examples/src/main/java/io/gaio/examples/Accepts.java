@@ -6,6 +6,7 @@ import io.gaio.Listener;
 import io.gaio.ListenOptions;
 import io.gaio.OpResult;
 import io.gaio.Watcher;
+import io.gaio.WatcherClosedException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -44,11 +45,11 @@ final class Accepts {
      * Handles an {@code ACCEPT} completion: submits the next accept, and returns the new connection.
      *
      * @param who who accepts, for the log
-     * @return the accepted connection; {@code null} when the accept failed, or the listener was closed
+     * @return the accepted connection; {@code null} when the accept failed, or the listener or watcher was closed
      */
     static Connection next(Watcher watcher, OpResult res, String who) {
-        if (res.error() instanceof ConnectionClosedException) {
-            return null; // the listener was closed: stop accepting
+        if (res.error() instanceof ConnectionClosedException || res.error() instanceof WatcherClosedException) {
+            return null; // the listener or the watcher was closed: stop accepting
         }
         // Also after a failure (EMFILE, say): the listener waits before it tries again by itself, so resubmitting at
         // once does not spin, and the connections still queued are taken once descriptors are free again.

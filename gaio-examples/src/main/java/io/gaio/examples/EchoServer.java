@@ -11,6 +11,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -135,7 +136,7 @@ public final class EchoServer implements AutoCloseable {
                 }
             }
         } catch (WatcherClosedException | InterruptedException stopped) {
-            // close() was called.
+            // close() was called, and the batches before this threw handed back every buffer.
         }
     }
 
@@ -152,8 +153,11 @@ public final class EchoServer implements AutoCloseable {
                         ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize));
             }
         } else if (!res.isSuccess()) {
-            // EOF or an error: drop the connection and its buffer.
-            watcher.free(res.connection());
+            // EOF or an error: drop the connection and its buffer. A request the watcher's close handed back
+            // (WatcherClosedException) only has its buffer to release: the close freed the connection.
+            if (!(res.error() instanceof WatcherClosedException)) {
+                watcher.free(res.connection());
+            }
             open.decrementAndGet();
             if (res.buffer() != null && !res.isSwapBuffer()) {
                 // This connection's own buffer, or a retained swap slice whose write failed.
@@ -179,14 +183,21 @@ public final class EchoServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting and closes the watcher with every connection. A closing watcher drops pending requests
-     * without completing them: swap slices retained for pending writes are then never released, so a caller that
-     * cares waits for {@link #openConnections()} to reach 0 first.
+     * Stops accepting and closes the watcher with every connection. The close hands back each connection's pending
+     * request in a last batch, which the echo thread (or, on the loop, the handler) takes like any other: it releases
+     * the connection's buffer or the swap slice retained for a write. Returns once that is done.
      */
     @Override
     public void close() {
         stopAccepting();
         watcher.close();
+        if (echoer != null && echoer.isAlive() && echoer != Thread.currentThread()) {
+            try {
+                echoer.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         closed.countDown();
     }
 

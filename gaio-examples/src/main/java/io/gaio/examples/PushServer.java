@@ -48,7 +48,8 @@ final class PushServer {
                     if (res.operation() == Operation.WRITE) {
                         res.buffer().release();
                     }
-                    if (!res.isSuccess() && clients.remove(res.connection())) {
+                    if (!res.isSuccess() && clients.remove(res.connection())
+                            && !(res.error() instanceof WatcherClosedException)) {
                         watcher.free(res.connection());
                     } else if (res.isSuccess() && res.operation() == Operation.READ) {
                         watcher.read(null, res.connection(), null);

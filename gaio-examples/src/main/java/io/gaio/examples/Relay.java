@@ -143,70 +143,79 @@ final class Relay implements AutoCloseable {
                 // Nothing interrupts this thread; close() goes on and closes the watcher.
             }
         } catch (WatcherClosedException closed) {
-            // The watcher was closed under the pairs; their chunks in flight are lost to the pool.
+            // close() stopped waiting for the pairs and closed the watcher: waitIO() threw after the last batch,
+            // which handed back the chunks in flight.
         }
     }
 
     private void relay(List<OpResult> batch) {
         for (OpResult res : batch) {
-            if (res.operation() == Operation.ACCEPT) {
-                Connection client = Accepts.next(watcher, res, "relay");
-                if (client != null) {
-                    startPair(client);
-                }
-                continue;
+            try {
+                relay(res);
+            } catch (WatcherClosedException closed) {
+                // A submission after the watcher closed: the rest of the batch still releases its chunks.
             }
-            Leg leg = (Leg) res.context();
-            Pair pair = leg.pair;
-            pair.pending--;
-            if (res.operation() == Operation.READ && res.error() instanceof EOFException) {
-                if (!pair.closed) {
-                    // The sender's end: pass it on. Its last chunk's write completed before this read was submitted.
-                    watcher.shutdownOutput(leg, leg.to());
-                    pair.pending++;
-                }
-            } else if (!res.isSuccess()) {
-                // An error on one side: end both. A failed write hands back our chunk.
-                if (res.buffer() != null && !res.isSwapBuffer()) {
-                    res.buffer().release();
-                }
-                if (res.operation() == Operation.CONNECT) {
-                    System.err.println("relay: cannot connect to " + destination + ": " + res.error());
-                }
-                pair.close(watcher);
-            } else if (res.operation() == Operation.READ) {
-                if (!pair.closed) {
-                    // Swap-buffer reads, copied out into a chunk of exactly the bytes read. Reading into the swap
-                    // buffer, a pair with nothing to relay holds no memory, only its two pending reads; a fixed chunk
-                    // per direction would hold two buffers per pair for as long as it lives, busy or idle. The copy
-                    // (one memcpy of at most a swap buffer, 64 KiB) rather than retaining the slice: the write lasts
-                    // as long as the receiving peer makes it, and a retained slice pins its whole shared swap chunk
-                    // that long. A few hundred slow receivers would pin every swap chunk the watcher may have
-                    // (maxSwapBuffers), and then every swap read on the watcher waits, fast pairs behind slow ones;
-                    // copied, the swap chunk is free again at the next waitIO().
-                    ByteBuf chunk = allocator.directBuffer(res.size(), res.size()).writeBytes(res.buffer());
-                    try {
-                        watcher.write(leg, leg.to(), chunk);
-                    } catch (WatcherClosedException e) {
-                        chunk.release();
-                        throw e;
-                    }
-                    pair.pending++;
-                }
-            } else if (res.operation() == Operation.WRITE) {
+        }
+    }
+
+    private void relay(OpResult res) {
+        if (res.operation() == Operation.ACCEPT) {
+            Connection client = Accepts.next(watcher, res, "relay");
+            if (client != null) {
+                startPair(client);
+            }
+            return;
+        }
+        Leg leg = (Leg) res.context();
+        Pair pair = leg.pair;
+        pair.pending--;
+        if (res.operation() == Operation.READ && res.error() instanceof EOFException) {
+            if (!pair.closed) {
+                // The sender's end: pass it on. Its last chunk's write completed before this read was submitted.
+                watcher.shutdownOutput(leg, leg.to());
+                pair.pending++;
+            }
+        } else if (!res.isSuccess()) {
+            // An error on one side: end both. A failed write hands back our chunk.
+            if (res.buffer() != null && !res.isSwapBuffer()) {
                 res.buffer().release();
-                if (!pair.closed) {
-                    // The chunk is out: only now read the next one from the same side.
-                    watcher.read(leg, leg.from(), null);
-                    pair.pending++;
+            }
+            if (res.operation() == Operation.CONNECT) {
+                System.err.println("relay: cannot connect to " + destination + ": " + res.error());
+            }
+            pair.close(watcher);
+        } else if (res.operation() == Operation.READ) {
+            if (!pair.closed) {
+                // Swap-buffer reads, copied out into a chunk of exactly the bytes read. Reading into the swap
+                // buffer, a pair with nothing to relay holds no memory, only its two pending reads; a fixed chunk
+                // per direction would hold two buffers per pair for as long as it lives, busy or idle. The copy
+                // (one memcpy of at most a swap buffer, 64 KiB) rather than retaining the slice: the write lasts
+                // as long as the receiving peer makes it, and a retained slice pins its whole shared swap chunk
+                // that long. A few hundred slow receivers would pin every swap chunk the watcher may have
+                // (maxSwapBuffers), and then every swap read on the watcher waits, fast pairs behind slow ones;
+                // copied, the swap chunk is free again at the next waitIO().
+                ByteBuf chunk = allocator.directBuffer(res.size(), res.size()).writeBytes(res.buffer());
+                try {
+                    watcher.write(leg, leg.to(), chunk);
+                } catch (WatcherClosedException e) {
+                    chunk.release();
+                    throw e;
                 }
-            } else if (res.operation() == Operation.SHUTDOWN_OUTPUT && ++pair.ended == 2) {
-                pair.close(watcher); // both directions ended: nothing is pending, both sockets can go
+                pair.pending++;
             }
-            // A CONNECT that succeeded needs nothing: the reads submitted with it are under way.
-            if (pair.closed && pair.pending == 0) {
-                pairs.remove(pair);
+        } else if (res.operation() == Operation.WRITE) {
+            res.buffer().release();
+            if (!pair.closed) {
+                // The chunk is out: only now read the next one from the same side.
+                watcher.read(leg, leg.from(), null);
+                pair.pending++;
             }
+        } else if (res.operation() == Operation.SHUTDOWN_OUTPUT && ++pair.ended == 2) {
+            pair.close(watcher); // both directions ended: nothing is pending, both sockets can go
+        }
+        // A CONNECT that succeeded needs nothing: the reads submitted with it are under way.
+        if (pair.closed && pair.pending == 0) {
+            pairs.remove(pair);
         }
     }
 

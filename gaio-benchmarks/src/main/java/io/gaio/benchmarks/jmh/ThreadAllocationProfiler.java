@@ -18,9 +18,11 @@ import org.openjdk.jmh.results.ScalarResult;
 /**
  * Bytes allocated per operation by thread, where JMH's {@code -prof gc} counts the whole process: {@code loop.alloc.norm}
  * sums gaio's event loop threads (named {@code gaio-<transport>-…}), {@code caller.alloc.norm} the benchmark threads,
- * which submit requests and call {@code waitIO()} (plus JMH's own small per-invocation bookkeeping). Counted with
- * {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} from the start to the end of each iteration,
- * divided by the iteration's operations, warm-up included; so steady state shows in the measured iterations.
+ * which submit requests and call {@code waitIO()} (plus JMH's own small per-invocation bookkeeping); and the CPU time
+ * of the loop threads per operation, {@code loop.cpu.norm}, the engine's own cost apart from the caller's. Counted
+ * with {@code com.sun.management.ThreadMXBean#getThreadAllocatedBytes} and {@code getThreadCpuTime} from the start to
+ * the end of each iteration, divided by the iteration's operations, warm-up included; so steady state shows in the
+ * measured iterations.
  * JMH tears a trial down before the last iteration's profilers run, so benchmarks call {@link #threadsEnding()}
  * before they close their watchers, and the last figures of the ended threads are used.
  * Use: {@code java -jar gaio-benchmarks.jar -prof io.gaio.benchmarks.jmh.ThreadAllocationProfiler}.
@@ -36,9 +38,11 @@ public final class ThreadAllocationProfiler implements InternalProfiler {
 
     /** The last figures of threads that were about to end, by thread id. */
     private static final Map<Long, Long> ENDED = new ConcurrentHashMap<>();
+    private static final Map<Long, Long> ENDED_CPU = new ConcurrentHashMap<>();
 
     private Map<Long, Long> loopBefore = Map.of();
     private Map<Long, Long> callerBefore = Map.of();
+    private Map<Long, Long> loopCpuBefore = Map.of();
 
     /** Called by JMH. */
     public ThreadAllocationProfiler() {
@@ -47,13 +51,15 @@ public final class ThreadAllocationProfiler implements InternalProfiler {
 
     @Override
     public String getDescription() {
-        return "bytes allocated per operation by gaio's event loop threads and by the benchmark threads";
+        return "bytes allocated per operation by gaio's event loop threads and by the benchmark threads, and the "
+                + "loop threads' CPU time per operation";
     }
 
     @Override
     public void beforeIteration(BenchmarkParams benchmarkParams, IterationParams iterationParams) {
         loopBefore = allocated(LOOP_THREAD);
         callerBefore = allocated(BENCHMARK_THREAD);
+        loopCpuBefore = loopCpu();
     }
 
     @Override
@@ -65,12 +71,26 @@ public final class ThreadAllocationProfiler implements InternalProfiler {
                 new ScalarResult("loop.alloc.norm", delta(loopBefore, allocated(LOOP_THREAD)) / ops, "B/op",
                         AggregationPolicy.AVG),
                 new ScalarResult("caller.alloc.norm", delta(callerBefore, allocated(BENCHMARK_THREAD)) / ops, "B/op",
+                        AggregationPolicy.AVG),
+                new ScalarResult("loop.cpu.norm", delta(loopCpuBefore, loopCpu()) / ops, "ns/op",
                         AggregationPolicy.AVG));
     }
 
     /** Records the figures of gaio's loop threads, which are about to end; call before closing watchers. */
     public static void threadsEnding() {
         ENDED.putAll(allocated(LOOP_THREAD));
+        ENDED_CPU.putAll(loopCpu());
+    }
+
+    /** CPU time of gaio's loop threads, by thread id, ended ones included. */
+    private static Map<Long, Long> loopCpu() {
+        Map<Long, Long> nanos = new HashMap<>(ENDED_CPU);
+        for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null && LOOP_THREAD.test(t.getThreadName())) {
+                nanos.put(t.getThreadId(), THREADS.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return nanos;
     }
 
     /** Allocated bytes of every thread whose name {@code which} accepts, by thread id, ended ones included. */
