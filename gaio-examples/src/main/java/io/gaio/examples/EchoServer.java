@@ -155,10 +155,12 @@ public final class EchoServer implements AutoCloseable {
         } else if (!res.isSuccess()) {
             // EOF or an error: drop the connection and its buffer. A request the watcher's close handed back
             // (WatcherClosedException) only has its buffer to release: the close freed the connection.
-            if (!(res.error() instanceof WatcherClosedException)) {
-                watcher.free(res.connection());
+            if (Echoes.firstFailure(res.context())) {
+                if (!(res.error() instanceof WatcherClosedException)) {
+                    watcher.free(res.connection());
+                }
+                open.decrementAndGet();
             }
-            open.decrementAndGet();
             if (res.buffer() != null && !res.isSwapBuffer()) {
                 // This connection's own buffer, or a retained swap slice whose write failed.
                 res.buffer().release();

@@ -6,7 +6,12 @@ package io.gaio.examples;
  * are pending, and then when one of them completes. The collecting thread alone touches it.
  */
 final class Echoes {
-    /** Pending writes, and whether a read waits for one of them: {@code 2 * writes + (readWaits ? 1 : 0)}. */
+    /** Set in {@link #state} once a request of the connection failed. */
+    private static final int ENDED = 1 << 30;
+    /**
+     * Pending writes, whether a read waits for one of them, and whether the connection ended:
+     * {@code 2 * writes + (readWaits ? 1 : 0) + (ended ? ENDED : 0)}; one int, 16 bytes an object.
+     */
     private int state;
 
     private Echoes() {
@@ -18,14 +23,32 @@ final class Echoes {
     }
 
     /**
+     * A request of the connection failed. With a read and writes pending at once, several fail when it ends; the
+     * first one frees it.
+     *
+     * @param context the failed request's context: its counts, or {@code null} before the first echo, when a read is
+     *                the connection's only request
+     * @return whether this is the connection's first failure
+     */
+    static boolean firstFailure(Object context) {
+        if (context == null) {
+            return true;
+        }
+        Echoes echoes = (Echoes) context;
+        boolean first = (echoes.state & ENDED) == 0;
+        echoes.state |= ENDED;
+        return first;
+    }
+
+    /**
      * A write was submitted.
      *
      * @return whether the next read may be submitted now; if not, {@link #writeCompleted()} says when
      */
     boolean writeSubmitted() {
-        int writes = (state >> 1) + 1;
+        int writes = ((state & ~ENDED) >> 1) + 1;
         boolean readNow = writes < EchoServer.WRITES_IN_FLIGHT;
-        state = writes << 1 | (readNow ? 0 : 1);
+        state = state & ENDED | writes << 1 | (readNow ? 0 : 1);
         return readNow;
     }
 
@@ -36,7 +59,7 @@ final class Echoes {
      */
     boolean writeCompleted() {
         boolean readWaits = (state & 1) != 0;
-        state = ((state >> 1) - 1) << 1;
+        state = state & ENDED | (((state & ~ENDED) >> 1) - 1) << 1;
         return readWaits;
     }
 }

@@ -22,4 +22,16 @@ class EchoesTest {
         assertFalse(e.writeCompleted(), "no read waits: nothing to submit");
         assertTrue(e.writeSubmitted(), "all written: the next read goes with the write");
     }
+
+    @Test
+    void onlyTheFirstFailureEndsTheConnection() {
+        assertTrue(Echoes.firstFailure(null), "before the first echo a read is the only request");
+        Echoes e = Echoes.of(null);
+        e.writeSubmitted();
+        e.writeSubmitted();
+        assertTrue(Echoes.firstFailure(e));
+        assertFalse(Echoes.firstFailure(e), "the other pending requests fail after it");
+        assertTrue(e.writeCompleted(), "the counts go on beside the mark");
+        assertFalse(Echoes.firstFailure(e));
+    }
 }
