@@ -27,7 +27,8 @@ import java.util.List;
  * once, without crossing threads. The handler runs on the event loop, so it must not block (a blocking handler
  * stalls every connection of the watcher, and every other channel of a shared Netty loop); an exception it throws
  * is logged and the watcher goes on. The watcher holds the handler, so a watcher with a handler is not cleaned up
- * when dropped: close it.
+ * when dropped: close it. Closing hands the requests still pending to the handler in a last call, with
+ * {@link WatcherClosedException} (see {@link Watcher#close()}); requests it submits then are refused.
  */
 @FunctionalInterface
 public interface CompletionHandler {

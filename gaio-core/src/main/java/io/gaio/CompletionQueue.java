@@ -23,6 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class CompletionQueue {
     private final SwapBuffers swap;
+    private final String transport;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition notEmpty = lock.newCondition();
 
@@ -31,6 +32,8 @@ final class CompletionQueue {
     private List<OpResult> stagedView = Collections.unmodifiableList(staged);
     private ArrayList<ByteBuf> stagedChunks = new ArrayList<>();
     private ByteBuf lastStagedChunk;
+    /** When the first result of the staged batch was staged, for {@link FlightEvents.SlowBatch}. */
+    private long firstStagedNanos;
     /** The spare lists {@link #deliver} swaps with the staged ones while a handler runs. */
     private ArrayList<OpResult> inline = new ArrayList<>();
     private List<OpResult> inlineView = Collections.unmodifiableList(inline);
@@ -46,12 +49,16 @@ final class CompletionQueue {
     private List<OpResult> publishedView = Collections.unmodifiableList(published);
     private boolean finished;
 
-    CompletionQueue(SwapBuffers swap) {
+    CompletionQueue(SwapBuffers swap, String transport) {
         this.swap = swap;
+        this.transport = transport;
     }
 
     /** Adds a completed request to the loop's current batch. Loop thread only. */
     void stage(OpResult r) {
+        if (staged.isEmpty()) {
+            firstStagedNanos = System.nanoTime();
+        }
         staged.add(r);
         ByteBuf chunk = r.swapChunk;
         if (chunk != null && chunk != lastStagedChunk) {
@@ -70,6 +77,7 @@ final class CompletionQueue {
         if (staged.isEmpty()) {
             return;
         }
+        FlightEvents.slowBatch(transport, "batch", staged.size(), System.nanoTime() - firstStagedNanos);
         lastStagedChunk = null;
         lock.lock();
         try {
@@ -119,9 +127,12 @@ final class CompletionQueue {
         staged = inline;
         stagedView = inlineView;
         stagedChunks = inlineChunks;
+        long start = System.nanoTime();
+        FlightEvents.slowBatch(transport, "batch", batch.size(), start - firstStagedNanos);
         try {
             handler.onCompletions(batchView);
         } finally {
+            FlightEvents.slowBatch(transport, "completion handler", batch.size(), System.nanoTime() - start);
             releaseAll(batchChunks);
             batch.clear();
             inline = batch;

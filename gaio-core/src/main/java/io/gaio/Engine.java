@@ -10,11 +10,9 @@ import io.netty.channel.IoEventLoopGroup;
 import io.netty.channel.IoRegistration;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.FutureListener;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -40,6 +38,8 @@ final class Engine {
 
     final TransportProvider transport;
     final IoEventLoop loop;
+    /** What {@link Watcher#metrics()} reports; written here and by the engine's parts, on the loop. */
+    final Counters counters = new Counters();
     final SwapBuffers swap;
     final CompletionQueue completions;
     /** Scratch array for gathering writes; loop thread only. */
@@ -48,20 +48,19 @@ final class Engine {
     private final IoEventLoopGroup ownedGroup;
     /** Where batches go on the loop; null when a thread collects them with {@code waitIO()}. */
     private final CompletionHandler handler;
-    private final Deadlines deadlines = new Deadlines();
+    private final DeadlineTimer deadlines;
     /** Delegated connections, by their caller's object. */
     private final ConnTable conns = new ConnTable();
     /** Connections the watcher owns from the start: accepted or connected. */
     private final ConnList owned = new ConnList();
     private final List<Acceptor> acceptors = new ArrayList<>();
-    private final ArrayDeque<Conn> starved = new ArrayDeque<>();
+    private final StarvedReads starved;
     private final Queue<Object> inbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean reliefScheduled = new AtomicBoolean();
     private final Shutdown shutdown = new Shutdown(this);
     private final Runnable drainTask = this::drainInbox;
     private final Runnable flushTask = this::flush;
-    private final Runnable expireTask = this::expireDeadlines;
     private final Runnable reliefTask = this::relieveStarved;
     /**
      * Closes the watcher when its event loop terminates, typically a user's group shut down under it: nothing else
@@ -73,12 +72,8 @@ final class Engine {
     private boolean flushScheduled;
     /** Set by the close's sweep: completions wait, so that what the close ends goes out as one last batch. */
     private boolean holdingLastBatch;
-    /** Requests taken on the loop and not completed yet. */
-    private int pending;
-    /** Whether a graceful shutdown waits for {@link #pending} to reach 0. */
+    /** Whether a graceful shutdown waits for the pending requests to complete. */
     private boolean draining;
-    private ScheduledFuture<?> timer;
-    private long timerDeadline;
 
     Engine(TransportProvider transport, IoEventLoop loop, IoEventLoopGroup ownedGroup, ByteBufAllocator allocator,
            int swapBufferSize, int maxSwapBuffers, CompletionHandler handler) {
@@ -86,8 +81,10 @@ final class Engine {
         this.loop = loop;
         this.ownedGroup = ownedGroup;
         this.handler = handler;
-        this.swap = new SwapBuffers(allocator, swapBufferSize, maxSwapBuffers, this::scheduleRelief);
-        this.completions = new CompletionQueue(swap);
+        this.swap = new SwapBuffers(allocator, swapBufferSize, maxSwapBuffers, this::scheduleRelief, counters);
+        this.completions = new CompletionQueue(swap, transport.name());
+        this.starved = new StarvedReads(counters, transport.name(), maxSwapBuffers, swapBufferSize);
+        this.deadlines = new DeadlineTimer(loop, this::flush);
         // Last, with every field set: the listener runs at once if the loop has already terminated.
         loop.terminationFuture().addListener(loopTerminated);
     }
@@ -137,6 +134,11 @@ final class Engine {
         return !shutdown.isOpen();
     }
 
+    /** A snapshot of the counters; any thread. */
+    WatcherMetrics metrics() {
+        return new WatcherMetrics(transport.name(), counters, swap.maxChunks, swap.chunkSize);
+    }
+
     /** The error of a submission to a closed or closing watcher. */
     WatcherClosedException refusal() {
         return shutdown.refusal();
@@ -172,6 +174,7 @@ final class Engine {
                 }
                 acceptor.socket.attach(registered.getNow());
                 acceptors.add(acceptor);
+                counters.setRelease(Counters.LISTENERS, acceptors.size());
                 return null;
             });
         } catch (IOException | RuntimeException e) {
@@ -189,6 +192,7 @@ final class Engine {
         try {
             LoopCalls.run(loop, () -> {
                 if (acceptors.remove(acceptor)) {
+                    counters.setRelease(Counters.LISTENERS, acceptors.size());
                     acceptor.close(acceptor.closedError());
                     flushSoon();
                 }
@@ -231,24 +235,6 @@ final class Engine {
         }
     }
 
-    /**
-     * The Cleaner's action for a watcher that became unreachable: closes it, and releases the swap buffers of
-     * batches nobody can collect any more.
-     */
-    static final class Unreachable implements Runnable {
-        private final Engine engine;
-
-        Unreachable(Engine engine) {
-            this.engine = engine;
-        }
-
-        @Override
-        public void run() {
-            engine.close();
-            engine.completions.abandon();
-        }
-    }
-
     private void scheduleRelief() {
         if (reliefScheduled.compareAndSet(false, true)) {
             try {
@@ -278,28 +264,6 @@ final class Engine {
                     // The watcher closed meanwhile, and closed the socket with it.
                 }
             }
-        }
-    }
-
-    /** A {@code free(connection)} on its way to the loop. */
-    static final class FreeRequest {
-        final Object connection;
-
-        FreeRequest(Object connection) {
-            this.connection = connection;
-        }
-    }
-
-    /** A {@code connect} on its way to the loop; {@link #result} is the request that completes. */
-    static final class ConnectRequest {
-        final OpResult result;
-        final InetSocketAddress remote;
-        final ConnectOptions options;
-
-        ConnectRequest(OpResult result, InetSocketAddress remote, ConnectOptions options) {
-            this.result = result;
-            this.remote = remote;
-            this.options = options;
         }
     }
 
@@ -345,8 +309,8 @@ final class Engine {
 
     private void dispatch(Object command) {
         if (command instanceof OpResult) {
-            pending++;
             OpResult r = (OpResult) command;
+            counters.taken(r.operation);
             if (r.operation == Operation.ACCEPT) {
                 r.listener.acceptor.enqueue(r);
                 return;
@@ -357,11 +321,10 @@ final class Engine {
             }
             if (r.hasDeadline) {
                 deadlines.add(r);
-                armTimer(r.deadlineNanos);
             }
             conn.enqueue(r);
         } else if (command instanceof ConnectRequest) {
-            pending++;
+            counters.taken(Operation.CONNECT);
             connect((ConnectRequest) command);
         } else if (command instanceof FreeRequest) {
             Object connection = ((FreeRequest) command).connection;
@@ -420,9 +383,9 @@ final class Engine {
             return;
         }
         owned.add(conn);
+        connectionsChanged();
         if (r.hasDeadline) {
             deadlines.add(r);
-            armTimer(r.deadlineNanos);
         }
         conn.connect(r, c.remote);
     }
@@ -447,6 +410,7 @@ final class Engine {
     /** Makes an accepted connection the watcher's; returns the caller's handle. */
     Connection own(Conn conn) {
         owned.add(conn);
+        connectionsChanged();
         return newConnection(conn, null);
     }
 
@@ -467,6 +431,7 @@ final class Engine {
             return null;
         }
         conns.put(conn);
+        connectionsChanged();
         if (transport.duplicatesSockets()) {
             conn.cleanable = CLEANER.register(r.connection, new CollectedConnection(this, conn));
         }
@@ -475,8 +440,8 @@ final class Engine {
 
     /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
     void complete(OpResult r, Throwable error) {
-        pending--;
         r.error = error;
+        counters.completed(r);
         deadlines.remove(r);
         r.owner = null;
         completions.stage(r);
@@ -504,7 +469,7 @@ final class Engine {
                 LOG.log(System.Logger.Level.WARNING, "gaio: the completion handler threw; the watcher goes on", t);
             }
         }
-        if (draining && pending == 0) {
+        if (draining && counters.pendingPlain() == 0) {
             draining = false;
             shutdown.drained();
         }
@@ -516,54 +481,29 @@ final class Engine {
         } else {
             owned.remove(conn);
         }
-        if (conn.starved) {
-            conn.starved = false;
-            starved.remove(conn);
-        }
+        connectionsChanged();
+        starved.remove(conn);
+    }
+
+    private void connectionsChanged() {
+        counters.setRelease(Counters.CONNECTIONS, conns.size() + owned.size());
     }
 
     /** Parks a connection whose read found no swap space, until a consumer releases some. */
     void starve(Conn conn) {
-        if (!conn.starved) {
-            conn.starved = true;
-            starved.add(conn);
-        }
+        starved.park(conn);
     }
 
     private void relieveStarved() {
         reliefScheduled.set(false);
         for (int n = starved.size(); n > 0; n--) {
-            Conn conn = starved.poll();
+            Conn conn = starved.next();
             conn.unstarve();
             if (conn.starved) {
                 break;
             }
         }
-        flush();
-    }
-
-    private void armTimer(long deadline) {
-        if (timer != null) {
-            if (timerDeadline - deadline <= 0) {
-                return;
-            }
-            timer.cancel(false);
-        }
-        timerDeadline = deadline;
-        timer = loop.schedule(expireTask, deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
-    }
-
-    private void expireDeadlines() {
-        timer = null;
-        long now = System.nanoTime();
-        OpResult r;
-        while ((r = deadlines.peek()) != null && r.deadlineNanos - now <= 0) {
-            deadlines.remove(r);
-            r.owner.expire(r);
-        }
-        if (r != null) {
-            armTimer(r.deadlineNanos);
-        }
+        starved.settled();
         flush();
     }
 
@@ -585,6 +525,7 @@ final class Engine {
             acceptor.close(reason);
         }
         acceptors.clear();
+        counters.setRelease(Counters.LISTENERS, 0);
         conns.forEach(conn -> conn.endReads(reason));
         owned.forEach(conn -> conn.endReads(reason));
         draining = true;
@@ -603,6 +544,7 @@ final class Engine {
                 acceptor.close(reason);
             }
             acceptors.clear();
+            counters.setRelease(Counters.LISTENERS, 0);
             // Queued requests first, so that each connection's requests still complete in order.
             for (Conn conn : conns.drain()) {
                 conn.close(reason);
@@ -610,15 +552,12 @@ final class Engine {
             for (Conn conn : owned.drain()) {
                 conn.close(reason);
             }
+            connectionsChanged();
             for (Object command; (command = inbox.poll()) != null; ) {
                 endUndispatched(command, reason);
             }
             starved.clear();
             deadlines.clear();
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-            }
         } catch (Throwable t) {
             logUnexpected(t);
         }
@@ -629,14 +568,13 @@ final class Engine {
      * handed over all the same (the caller was told the watcher owns it), so it is closed too.
      */
     private void endUndispatched(Object command, WatcherClosedException reason) {
-        if (command instanceof ConnectRequest || command instanceof OpResult) {
-            pending++;
-        }
         if (command instanceof ConnectRequest) {
+            counters.taken(Operation.CONNECT);
             complete(((ConnectRequest) command).result, reason);
             ((Connection) ((ConnectRequest) command).result.connection).state.close(reason);
         } else if (command instanceof OpResult) {
             OpResult r = (OpResult) command;
+            counters.taken(r.operation);
             complete(r, reason);
             if (isDelegation(r)) {
                 try {

@@ -40,6 +40,8 @@ final class Shutdown {
     private ScheduledFuture<?> lingerLimit;
     /** The end of a graceful shutdown's drain; loop thread only. */
     private ScheduledFuture<?> drainDeadline;
+    /** While a recording takes it, the event of a close that hands back requests, from the sweep to the finish. */
+    private FlightEvents.WatcherClosed event;
 
     Shutdown(Engine engine) {
         this.engine = engine;
@@ -55,11 +57,6 @@ final class Shutdown {
         return state.get() == DRAINING
                 ? new WatcherClosedException("the watcher is shutting down gracefully and takes no new requests")
                 : new WatcherClosedException();
-    }
-
-    /** Whether the last batch went out. Any thread. */
-    boolean isFinished() {
-        return finished.getCount() == 0;
     }
 
     /**
@@ -161,6 +158,7 @@ final class Shutdown {
         if (drainDeadline != null) {
             drainDeadline.cancel(false);
         }
+        event = FlightEvents.watcherClosed(engine.transport.name(), graceful, engine.counters);
         engine.closeEverything(new WatcherClosedException(graceful
                 ? "the watcher's graceful shutdown ended (its deadline passed, or close() was called) with this "
                 + "request pending" : "the watcher was closed with this request pending"));
@@ -207,6 +205,9 @@ final class Shutdown {
         try {
             engine.finish();
         } finally {
+            if (event != null) {
+                event.finish(lingering);
+            }
             finished.countDown();
         }
     }

@@ -19,18 +19,20 @@ import java.util.ArrayDeque;
  * Loop thread only, except {@link #release}.
  */
 final class SwapBuffers {
+    final int chunkSize;
+    final int maxChunks;
     private final ByteBufAllocator allocator;
-    private final int chunkSize;
     private final int minTail;
-    private final int maxChunks;
     private final Runnable onRelief;
+    private final Counters counters;
     /** Every chunk but the current one, oldest first; each holds the engine's reference. */
     private final ArrayDeque<ByteBuf> retired = new ArrayDeque<>();
     private volatile boolean starving;
     private ByteBuf current;
 
-    SwapBuffers(ByteBufAllocator allocator, int chunkSize, int maxChunks, Runnable onRelief) {
+    SwapBuffers(ByteBufAllocator allocator, int chunkSize, int maxChunks, Runnable onRelief, Counters counters) {
         this.allocator = allocator;
+        this.counters = counters;
         this.chunkSize = chunkSize;
         // Reading into a small tail would cut messages into small pieces; take a fresh chunk instead.
         this.minTail = Math.max(1, chunkSize / 4);
@@ -50,6 +52,7 @@ final class SwapBuffers {
         current = reuse();
         if (current == null && retired.size() < maxChunks) {
             current = allocator.directBuffer(chunkSize, chunkSize);
+            counters.setRelease(Counters.SWAP_BUFFERS, retired.size() + 1);
         }
         if (current == null) {
             starving = true;
@@ -89,5 +92,6 @@ final class SwapBuffers {
         for (ByteBuf chunk; (chunk = retired.poll()) != null; ) {
             chunk.release();
         }
+        counters.setRelease(Counters.SWAP_BUFFERS, 0);
     }
 }

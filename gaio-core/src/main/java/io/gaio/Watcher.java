@@ -77,7 +77,7 @@ public final class Watcher implements AutoCloseable {
         this.engine = engine;
         // The action holds the engine, never this watcher, so an unreferenced watcher can be collected and closed. It
         // stays registered after close(): batches nobody collected hold swap buffers until the watcher is gone.
-        Engine.CLEANER.register(this, new Engine.Unreachable(engine));
+        Engine.CLEANER.register(this, new Unreachable(engine));
     }
 
     /**
@@ -295,7 +295,7 @@ public final class Watcher implements AutoCloseable {
         }
         Connection connection = engine.newConnection(new Conn(engine, null), remote);
         OpResult r = request(Operation.CONNECT, context, connection, null, false, o.timeout);
-        engine.submit(new Engine.ConnectRequest(r, remote, o));
+        engine.submit(new ConnectRequest(r, remote, o));
         return connection;
     }
 
@@ -310,7 +310,7 @@ public final class Watcher implements AutoCloseable {
      */
     public void free(Object connection) {
         checkOwner(connection);
-        engine.submit(new Engine.FreeRequest(Objects.requireNonNull(connection, "connection")));
+        engine.submit(new FreeRequest(Objects.requireNonNull(connection, "connection")));
     }
 
     /**
@@ -349,6 +349,17 @@ public final class Watcher implements AutoCloseable {
      */
     public String transport() {
         return engine.transport.name();
+    }
+
+    /**
+     * A snapshot of the watcher's connections, pending requests, swap buffers and counters (completions, bytes,
+     * errors by kind). Cheap and safe from any thread, without a lock: each figure is as the event loop last stored
+     * it (see {@link WatcherMetrics} for what that means). Also after the watcher closed.
+     *
+     * @return the snapshot
+     */
+    public WatcherMetrics metrics() {
+        return engine.metrics();
     }
 
     /**
@@ -498,6 +509,24 @@ public final class Watcher implements AutoCloseable {
 
     private static long saturatedNanos(Duration d) {
         return d.isNegative() ? 0 : d.compareTo(NO_DEADLINE) >= 0 ? NO_DEADLINE.toNanos() : d.toNanos();
+    }
+
+    /**
+     * The Cleaner's action for a watcher that became unreachable: closes its engine, and releases the swap buffers of
+     * batches nobody can collect any more. It holds the engine, never the watcher.
+     */
+    private static final class Unreachable implements Runnable {
+        private final Engine engine;
+
+        Unreachable(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void run() {
+            engine.close();
+            engine.completions.abandon();
+        }
     }
 
     /**

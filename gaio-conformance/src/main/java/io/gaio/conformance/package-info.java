@@ -18,6 +18,8 @@
  *       request handed back by the close, on 10,000 connections from a client process and to a completion handler,
  *       with the buffers' pool back to where it was: {@code CloseHandsBackTest}; graceful shutdown, writes to slow
  *       readers finished or cut short with every reported byte received: {@code GracefulShutdownTest};</li>
+ *   <li>observability: {@code Watcher.metrics()} {@code MetricsTest}, the Flight Recorder events
+ *       {@code FlightRecorderTest};</li>
  *   <li>delegation and socket options: {@code DelegationTest}; garbage-collection cleanup: {@code CleanerTest};</li>
  *   <li>several watchers, shared event loops: {@code ManyClientsTest}, {@code SharedEventLoopTest};</li>
  *   <li>back-pressure: {@code BackPressureTest}; CPU affinity: {@code AffinityTest};</li>

@@ -1,6 +1,7 @@
 package io.gaio.examples;
 
 import io.gaio.Watcher;
+import io.gaio.WatcherMetrics;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -17,7 +18,8 @@ import java.util.Map;
 /**
  * The main demo: an {@link EchoServer} on a watcher in this process, driven by a {@link DemoClient} process with N
  * concurrent connections, then a short report of throughput, latency and the server's memory per connection. Both
- * sides are proactors: the server's watcher accepts, the client's connects, and no thread blocks in either.
+ * sides are proactors: the server's watcher accepts, the client's connects, and no thread blocks in either. While it
+ * runs, a line a second shows the server watcher's {@link Watcher#metrics() metrics}.
  */
 final class Demo {
     private Demo() {
@@ -35,6 +37,8 @@ final class Demo {
             long rssBefore = rssBytes();
             long heapBefore = usedHeapAfterGc();
 
+            Thread live = EchoServer.daemon(() -> printLive(watcher, size), "gaio-demo-metrics");
+            live.start();
             Process client = startClient(options, address.getPort());
             Map<String, String> result = null;
             long rssIdle = -1;
@@ -60,10 +64,37 @@ final class Demo {
                 }
             }
             int exit = client.waitFor();
+            live.interrupt();
+            live.join();
             if (result == null || exit != 0) {
                 throw new IllegalStateException("the demo client failed (exit code " + exit + ")");
             }
             report(watcher.transport(), n, size, result, rssBefore, rssIdle, heapBefore, heapIdle);
+        }
+    }
+
+    /**
+     * Prints a line a second from the watcher's metrics until interrupted: connections, messages echoed per second
+     * (bytes written by the echo, in messages of {@code size} bytes), pending requests and swap buffers in use.
+     */
+    private static void printLive(Watcher watcher, int size) {
+        WatcherMetrics last = watcher.metrics();
+        long lastNanos = System.nanoTime();
+        try {
+            while (true) {
+                Thread.sleep(1000);
+                WatcherMetrics now = watcher.metrics();
+                long nanos = System.nanoTime();
+                double perSecond = (now.bytesWritten() - last.bytesWritten()) / (double) size * 1e9
+                        / (nanos - lastNanos);
+                System.out.printf("  [server] %,d connections, %,.0f msgs/s, pending %,d reads %,d writes, swap "
+                        + "buffers %d/%d, %,d reads starved%n", now.connections(), perSecond, now.pendingReads(),
+                        now.pendingWrites(), now.swapBuffers(), now.maxSwapBuffers(), now.starvedReads());
+                last = now;
+                lastNanos = nanos;
+            }
+        } catch (InterruptedException done) {
+            // The client finished.
         }
     }
 
