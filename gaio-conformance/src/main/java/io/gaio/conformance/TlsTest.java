@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.gaio.ConnectOptions;
 import io.gaio.Connection;
+import io.gaio.DeadlineExceededException;
 import io.gaio.ListenOptions;
 import io.gaio.Listener;
 import io.gaio.OpResult;
@@ -28,7 +29,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -265,6 +268,122 @@ class TlsTest extends TransportTestBase {
             assertArrayEquals(data, client.get(30, TimeUnit.SECONDS));
             SSLException e = assertInstanceOf(SSLException.class, endings.get(0));
             assertTrue(e.getMessage().contains("renegotiation"), e::getMessage);
+        }
+    }
+
+    /**
+     * A write whose deadline passes while the peer reads nothing ends with {@link DeadlineExceededException} and the
+     * plaintext bytes its records hold; those records still go out, before a later write, so the peer reads exactly
+     * that many bytes of the first write, then the second, then close_notify.
+     */
+    @Test
+    void writeDeadlineCountsTheRecordsMade() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] data = randomBytes(16 << 20, 37);
+        try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             Watcher w = newWatcher()) {
+            ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+            CountDownLatch startReading = new CountDownLatch(1);
+            Future<byte[]> server = peers.submit(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    s.startHandshake();
+                    assertTrue(startReading.await(30, TimeUnit.SECONDS));
+                    return s.getInputStream().readAllBytes();
+                }
+            });
+            Connection c = w.connect("client", (InetSocketAddress) ss.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            assertSuccess(awaitResult(w));
+            // Takes the server's TLS 1.3 session ticket: left unread, it would make free() reset the connection.
+            w.read("ticket", c, null);
+            ByteBuf first = bufferOf(data);
+            ByteBuf second = bufferOf(new byte[] {42});
+            try {
+                w.writeTimeout("client", c, first, Duration.ofMillis(500));
+                OpResult r = awaitResult(w);
+                assertError(r, DeadlineExceededException.class);
+                int sent = r.size();
+                assertTrue(sent > 0 && sent < data.length, () -> "bytes sent before the deadline: " + sent);
+                startReading.countDown();
+                w.write("client", c, second);
+                assertSuccess(awaitResult(w));
+                w.free(c);
+                byte[] got = server.get(30, TimeUnit.SECONDS);
+                assertEquals(sent + 1, got.length, "what the peer read");
+                assertArrayEquals(Arrays.copyOf(data, sent), Arrays.copyOf(got, sent));
+                assertEquals(42, got[sent]);
+            } finally {
+                first.release();
+                second.release();
+            }
+        }
+    }
+
+    /** A read whose deadline passes before any record ends with {@link DeadlineExceededException}; the next gets it. */
+    @Test
+    void readDeadline() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            w.accept("accept", l);
+            Future<SSLSocket> client = peers.submit(() -> jdkClient(tls.jdkContext(), l.localAddress(), "TLSv1.3"));
+            OpResult accepted = awaitResult(w);
+            try (SSLSocket s = client.get(30, TimeUnit.SECONDS)) {
+                assertSuccess(accepted);
+                Connection c = (Connection) accepted.connection();
+                w.readTimeout("read", c, null, Duration.ofMillis(200));
+                assertError(awaitResult(w), DeadlineExceededException.class);
+                s.getOutputStream().write(7);
+                s.getOutputStream().flush();
+                w.read("read", c, null);
+                collect(w, 1, WAIT, r -> {
+                    assertSuccess(r);
+                    assertEquals(1, r.size());
+                    assertEquals(7, r.buffer().getByte(r.buffer().readerIndex()));
+                });
+                w.free(c);
+            }
+        }
+    }
+
+    /**
+     * TLS 1.3 half-close: {@code shutdownOutput} sends close_notify, which the JDK server reads as the end of the
+     * stream; it answers and closes, and gaio reads the answer, then the end of the stream.
+     */
+    @Test
+    void shutdownOutputSendsCloseNotify() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] request = "request".getBytes(StandardCharsets.US_ASCII);
+        byte[] answer = "answer after the request's end".getBytes(StandardCharsets.US_ASCII);
+        try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             Watcher w = newWatcher()) {
+            ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+            Future<byte[]> server = peers.submit(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    byte[] got = s.getInputStream().readAllBytes();
+                    s.getOutputStream().write(answer);
+                    s.getOutputStream().flush();
+                    return got;
+                }
+            });
+            Connection c = w.connect("client", (InetSocketAddress) ss.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            w.write("client", c, bufferOf(request));
+            w.shutdownOutput("client", c);
+            List<OpResult> done = awaitResults(w, 3);
+            done.forEach(TransportTestBase::assertSuccess);
+            done.get(1).buffer().release();
+            assertArrayEquals(request, server.get(30, TimeUnit.SECONDS), "what the server read before the end");
+            byte[] got = readAll(w, c, answer.length, TlsTest::unexpected);
+            assertArrayEquals(answer, got);
+            w.read("client", c, null);
+            assertError(awaitResult(w), EOFException.class);
+            w.free(c);
         }
     }
 

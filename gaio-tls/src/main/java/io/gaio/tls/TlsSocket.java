@@ -10,11 +10,9 @@ import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoHandle;
 import io.netty.channel.IoRegistration;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
-import java.nio.ByteBuffer;
 import java.util.concurrent.RejectedExecutionException;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -22,20 +20,18 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
 /**
- * One TLS connection: an {@link SSLEngine} between the engine's plaintext requests and the transport's socket. Loop
- * thread only.
+ * One TLS connection as the engine sees it: a {@link LayeredSocket} over the transport's socket that runs the
+ * handshake on readiness, reads and writes plaintext through its {@link TlsRecords}, and tells the engine when its
+ * requests may go on. Loop thread only.
  *
  * <p>Reads: ciphertext is read from the socket only inside {@link #read} (a read is pending) or while the handshake
- * needs it, and unwrapped straight into the read's buffer when it has room for the record, else into a staging
- * buffer whose rest waits for the next read. Writes: plaintext is wrapped (at most {@link #WRAP_LIMIT} bytes per
- * call) and handed to the kernel; when the kernel does not take all of it, the call returns
- * {@link TransportSocket#IN_FLIGHT} and the engine keeps those writes lent until the ciphertext is out, so a write
- * completes only once its records are in the kernel. A deadline on a lent write ({@link #cancel}) cannot take back
- * records already made: the write completes with the plaintext they hold, and their ciphertext goes out before
- * anything written later.
+ * needs it. Writes: plaintext is wrapped (at most {@link #WRAP_LIMIT} bytes per call) and handed to the kernel; when
+ * the kernel does not take all of it, the call returns {@link TransportSocket#IN_FLIGHT} and the engine keeps those
+ * writes lent until the ciphertext is out, so a write completes only once its records are in the kernel. A deadline
+ * on a lent write ({@link #cancel}) cannot take back records already made: the write completes with the plaintext
+ * they hold, and their ciphertext goes out before anything written later.
  */
 final class TlsSocket implements LayeredSocket {
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
     /** Plaintext wrapped per write call at most: four full records. */
     private static final int WRAP_LIMIT = 4 * 16 * 1024;
 
@@ -44,22 +40,16 @@ final class TlsSocket implements LayeredSocket {
     private final ReadinessListener up;
     private final InetSocketAddress remote;
     private final IoEventLoop loop;
-    private final CipherIn in;
-    private final CipherOut out;
     private final Runnable wakeTask = this::wake;
     private TransportSocket inner;
+    private TlsRecords records;
     private SSLEngine engine;
-    private int packetSize;
-    private int appSize;
-    /** Decrypted bytes no read has taken yet, else null. */
-    private ByteBuf plain;
+    private CipherOut out;
     private boolean connected;
     private boolean started;
     private boolean handshaking;
-    /** Why the connection cannot go on: every later read (once buffered plaintext is taken) and write throws it. */
+    /** Why the connection cannot go on: every later read (once decrypted bytes are taken) and write throws it. */
     private IOException failure;
-    /** The peer's close_notify came: reads return the end of the stream. */
-    private boolean inputDone;
     /** Plaintext bytes of lent writes whose ciphertext is still in {@link #out}; -1 when no write is lent. */
     private long lentPlain = -1;
     /** A deadline hit the lent writes: they complete at their next call, their ciphertext still goes out first. */
@@ -83,8 +73,6 @@ final class TlsSocket implements LayeredSocket {
         this.up = up;
         this.remote = remote;
         this.loop = loop;
-        this.in = new CipherIn(allocator);
-        this.out = new CipherOut(allocator);
     }
 
     @Override
@@ -92,8 +80,8 @@ final class TlsSocket implements LayeredSocket {
         inner = socket;
         engine = remote == null ? context.newEngine(allocator)
                 : context.newEngine(allocator, remote.getHostString(), remote.getPort());
-        packetSize = engine.getSession().getPacketBufferSize();
-        appSize = engine.getSession().getApplicationBufferSize();
+        records = new TlsRecords(engine, allocator);
+        out = records.out;
         connected = remote == null;
     }
 
@@ -255,14 +243,16 @@ final class TlsSocket implements LayeredSocket {
                 }
                 switch (engine.getHandshakeStatus()) {
                     case NEED_WRAP:
-                        wrapControl();
+                        if (records.wrapControl().getStatus() == SSLEngineResult.Status.CLOSED) {
+                            throw new SSLHandshakeException("the TLS session closed during the handshake");
+                        }
                         break;
                     case NEED_TASK:
-                        runTasks();
+                        records.runTasks();
                         break;
                     case NEED_UNWRAP:
                     case NEED_UNWRAP_AGAIN:
-                        if (!unwrapHandshake()) {
+                        if (!records.unwrapHandshake(inner)) {
                             return;
                         }
                         break;
@@ -276,58 +266,18 @@ final class TlsSocket implements LayeredSocket {
         }
     }
 
-    /** Unwraps one handshake record; false when the socket has no bytes now. */
-    private boolean unwrapHandshake() throws IOException {
-        if (in.needsBytes()) {
-            int n = in.fill(inner, packetSize);
-            if (n == 0) {
-                return false;
-            }
-            if (n < 0) {
-                throw new SSLHandshakeException("the peer closed the connection during the TLS handshake");
-            }
+    /**
+     * Whether requests may move bytes: the handshake has ended (moved on here first); throws the failure if it
+     * failed.
+     */
+    private boolean handshaken() throws IOException {
+        if (started && handshaking) {
+            handshake();
         }
-        // Application data may follow the peer's last handshake message in the same flight: keep it for a read.
-        if (plain == null) {
-            plain = allocator.directBuffer(appSize);
-        } else {
-            plain.ensureWritable(appSize);
+        if (failure != null) {
+            throw failure;
         }
-        SSLEngineResult res = engine.unwrap(in.bytes(), plain.internalNioBuffer(plain.writerIndex(),
-                plain.writableBytes()));
-        in.consumed(res.bytesConsumed());
-        plain.writerIndex(plain.writerIndex() + res.bytesProduced());
-        releasePlainIfEmpty();
-        switch (res.getStatus()) {
-            case BUFFER_UNDERFLOW:
-                in.markUnderflow();
-                return true;
-            case CLOSED:
-                throw new SSLHandshakeException("the peer closed the TLS session during the handshake");
-            case BUFFER_OVERFLOW:
-                throw new SSLException("the SSLEngine wants more than its application buffer size, " + appSize);
-            default:
-                return true;
-        }
-    }
-
-    /** Wraps what the engine has to send without application data: handshake messages, alerts, close_notify. */
-    private void wrapControl() throws SSLException {
-        SSLEngineResult res = engine.wrap(EMPTY, out.room(packetSize));
-        out.produced(res.bytesProduced());
-        if (res.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-            throw new SSLException("the SSLEngine wants more than its packet buffer size, " + packetSize);
-        }
-        if (res.getStatus() == SSLEngineResult.Status.CLOSED && handshaking) {
-            throw new SSLHandshakeException("the TLS session closed during the handshake");
-        }
-    }
-
-    /** The JDK provider's certificate checks and key agreement run here, on the event loop. */
-    private void runTasks() {
-        for (Runnable task; (task = engine.getDelegatedTask()) != null; ) {
-            task.run();
-        }
+        return started && !handshaking;
     }
 
     // ---- reads ----
@@ -335,142 +285,28 @@ final class TlsSocket implements LayeredSocket {
     @Override
     public int read(ByteBuf dst) throws IOException {
         try {
-            if (plain != null) {
-                return deliver(dst, 0);
+            if (records.hasPlaintext()) {
+                return records.deliver(dst, 0);
             }
-            if (failure != null) {
-                throw failure;
+            if (!handshaken()) {
+                return 0;
             }
-            if (inputDone) {
+            if (records.hasPlaintext()) {
+                return records.deliver(dst, 0);
+            }
+            if (records.isInputDone()) {
                 return -1;
             }
-            if (!started || handshaking) {
-                if (started) {
-                    handshake();
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                if (!started || handshaking) {
-                    return 0;
-                }
-                if (plain != null) {
-                    return deliver(dst, 0);
-                }
-            }
             try {
-                return unwrapInto(dst);
+                int n = records.unwrapInto(dst, inner);
+                // A key update's answer or a close_notify's may wait to go out.
+                flushFromCall();
+                return n;
             } catch (IOException e) {
                 throw fail(e);
             }
         } finally {
             afterCall();
-        }
-    }
-
-    /** Unwraps records into {@code dst} while it has room and records wait; reads the socket only for the first. */
-    private int unwrapInto(ByteBuf dst) throws IOException {
-        int produced = 0;
-        while (true) {
-            if (in.needsBytes()) {
-                if (produced > 0) {
-                    return produced;
-                }
-                int n = in.fill(inner, packetSize);
-                if (n == 0) {
-                    return 0;
-                }
-                if (n < 0) {
-                    throw new SSLException("the peer closed the TCP connection without a TLS close_notify: the data "
-                            + "received may be truncated");
-                }
-            }
-            int room = dst.writableBytes() - produced;
-            SSLEngineResult res = null;
-            boolean direct = dst.nioBufferCount() == 1;
-            if (direct) {
-                res = engine.unwrap(in.bytes(), dst.nioBuffer(dst.writerIndex() + produced, room));
-                direct = res.getStatus() != SSLEngineResult.Status.BUFFER_OVERFLOW;
-            }
-            if (!direct) {
-                // The record's plaintext does not fit (or dst has no single memory region): stage it.
-                plain = allocator.directBuffer(appSize);
-                res = engine.unwrap(in.bytes(), plain.internalNioBuffer(0, plain.writableBytes()));
-                plain.writerIndex(res.bytesProduced());
-            }
-            in.consumed(res.bytesConsumed());
-            if (direct) {
-                produced += res.bytesProduced();
-            } else {
-                produced = deliver(dst, produced);
-            }
-            switch (res.getStatus()) {
-                case CLOSED:
-                    inputDone = true;
-                    answerCloseNotify();
-                    return produced > 0 ? produced : -1;
-                case BUFFER_UNDERFLOW:
-                    in.markUnderflow();
-                    continue;
-                case BUFFER_OVERFLOW:
-                    throw new SSLException("the SSLEngine wants more than its application buffer size, " + appSize);
-                default:
-                    afterHandshakeMessage(res.getHandshakeStatus());
-            }
-            if (produced > 0 && (plain != null || dst.writableBytes() - produced < appSize)) {
-                return produced;
-            }
-        }
-    }
-
-    /**
-     * After the handshake, a record that makes the engine handshake again is a TLS 1.2 renegotiation, refused, or a
-     * TLS 1.3 key update, answered (once nothing the transport holds is in the way).
-     */
-    private void afterHandshakeMessage(SSLEngineResult.HandshakeStatus status) throws IOException {
-        if (status == SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING
-                || status == SSLEngineResult.HandshakeStatus.FINISHED) {
-            return;
-        }
-        if (!"TLSv1.3".equals(engine.getSession().getProtocol())) {
-            throw new SSLException("the peer started a TLS renegotiation; gaio refuses renegotiation");
-        }
-        runTasks();
-        while (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP && !out.isLent()) {
-            wrapControl();
-        }
-        flushFromCall();
-    }
-
-    /** Copies staged plaintext into {@code dst} behind {@code produced} bytes; returns the new total. */
-    private int deliver(ByteBuf dst, int produced) {
-        int n = Math.min(plain.readableBytes(), dst.writableBytes() - produced);
-        dst.setBytes(dst.writerIndex() + produced, plain, plain.readerIndex(), n);
-        plain.skipBytes(n);
-        releasePlainIfEmpty();
-        return produced + n;
-    }
-
-    private void releasePlainIfEmpty() {
-        if (plain != null && !plain.isReadable()) {
-            plain.release();
-            plain = null;
-        }
-    }
-
-    /** The peer ended its side: the engine may owe a close_notify of its own (TLS 1.2 does). */
-    private void answerCloseNotify() {
-        try {
-            while (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP && !out.isLent()) {
-                SSLEngineResult res = engine.wrap(EMPTY, out.room(packetSize));
-                out.produced(res.bytesProduced());
-                if (res.bytesProduced() == 0) {
-                    break;
-                }
-            }
-            flushFromCall();
-        } catch (IOException e) {
-            // The peer is gone or going: its stream ended cleanly all the same.
         }
     }
 
@@ -482,26 +318,15 @@ final class TlsSocket implements LayeredSocket {
             if (lentPlain >= 0) {
                 return collectWrite();
             }
-            if (failure != null) {
-                throw failure;
-            }
-            if (!started || handshaking) {
-                if (started) {
-                    handshake();
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                if (!started || handshaking) {
-                    return 0;
-                }
+            if (!handshaken()) {
+                return 0;
             }
             try {
                 // Records committed earlier (a cancelled lent write, a key update) go out first.
                 if (out.isPending() && !out.flush(inner)) {
                     return 0;
                 }
-                long consumed = wrapPlain(srcs, count);
+                long consumed = records.wrapPlaintext(srcs, count, WRAP_LIMIT);
                 if (out.flush(inner)) {
                     return consumed;
                 }
@@ -540,43 +365,9 @@ final class TlsSocket implements LayeredSocket {
         return n;
     }
 
-    /** Wraps plaintext from {@code srcs} without moving their indexes; returns the plaintext bytes consumed. */
-    private long wrapPlain(ByteBuf[] srcs, int count) throws SSLException {
-        long consumed = 0;
-        for (int i = 0; i < count && consumed < WRAP_LIMIT; i++) {
-            ByteBuf src = srcs[i];
-            int length = src.readableBytes();
-            int offset = 0;
-            while (offset < length && consumed < WRAP_LIMIT) {
-                ByteBuffer from = src.nioBuffer(src.readerIndex() + offset, length - offset);
-                SSLEngineResult res = engine.wrap(from, out.room(packetSize));
-                out.produced(res.bytesProduced());
-                switch (res.getStatus()) {
-                    case CLOSED:
-                        throw new SSLException("the TLS session's output is closed (close_notify sent or "
-                                + "answered); it takes no more writes");
-                    case BUFFER_OVERFLOW:
-                        throw new SSLException("the SSLEngine wants more than its packet buffer size, "
-                                + packetSize);
-                    default:
-                        break;
-                }
-                if (res.bytesConsumed() == 0 && res.bytesProduced() == 0) {
-                    throw new SSLException("the SSLEngine neither took nor made bytes: " + res);
-                }
-                if (res.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-                    runTasks();
-                }
-                offset += res.bytesConsumed();
-                consumed += res.bytesConsumed();
-            }
-        }
-        return consumed;
-    }
-
-    /** Hands committed ciphertext to the kernel from a read or a write; a lent write learns of it by a wake-up. */
+    /** Hands committed ciphertext to the kernel from a read; a lent write learns of it by a wake-up. */
     private void flushFromCall() throws IOException {
-        if (out.isPending() && out.flush(inner) && lentPlain >= 0) {
+        if (out.isPending() && !out.isLent() && out.flush(inner) && lentPlain >= 0) {
             wakeNeeded = true;
         }
     }
@@ -623,7 +414,7 @@ final class TlsSocket implements LayeredSocket {
                     return;
                 }
                 engine.closeOutbound();
-                wrapControl();
+                records.wrapControl();
                 closeNotifyWrapped = true;
             }
             if (out.isPending() && !out.flush(inner)) {
@@ -643,20 +434,14 @@ final class TlsSocket implements LayeredSocket {
         }
         handshaking = false;
         wakeNeeded = true;
-        in.release();
-        // An unwrap that threw may have left a staging buffer without bytes: reads would take it for plaintext.
-        releasePlainIfEmpty();
-        if (!out.isLent() && !closed) {
+        records.dropInput();
+        if (!closed) {
             try {
                 engine.closeOutbound();
-                while (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
-                    SSLEngineResult res = engine.wrap(EMPTY, out.room(packetSize));
-                    out.produced(res.bytesProduced());
-                    if (res.bytesProduced() == 0) {
-                        break;
-                    }
+                records.wrapPending();
+                if (!out.isLent()) {
+                    out.flush(inner);
                 }
-                out.flush(inner);
             } catch (IOException | RuntimeException ignored) {
                 // The alert is a courtesy; the failure stands.
             }
@@ -676,7 +461,7 @@ final class TlsSocket implements LayeredSocket {
         if (started && !handshaking && failure == null && !out.isPending()) {
             try {
                 engine.closeOutbound();
-                wrapControl();
+                records.wrapControl();
                 out.flush(inner);
             } catch (IOException | RuntimeException ignored) {
                 // Best effort: the connection ends either way.
@@ -686,13 +471,7 @@ final class TlsSocket implements LayeredSocket {
         try {
             inner.close();
         } finally {
-            in.release();
-            if (plain != null) {
-                plain.release();
-                plain = null;
-            }
-            out.close();
-            ReferenceCountUtil.release(engine);
+            records.release();
             if (lentPlain >= 0) {
                 wakeLater();
             }
