@@ -17,6 +17,7 @@ import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.gaio.tls.TlsLayer;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -149,6 +150,40 @@ class TlsTest extends TransportTestBase {
             assertArrayEquals(data, echoed, "the echo");
             List<Throwable> endings = server.serve(1, TlsTest::unexpected);
             assertNull(endings.get(0), "the server closed after the echo");
+            w.free(c);
+        }
+    }
+
+    /**
+     * Once an echo is over, a TLS connection waiting with a read pending holds no buffer on either side: ciphertext
+     * and plaintext buffers are taken from the layer's allocator only while bytes wait.
+     */
+    @Test
+    void idleConnectionsHoldNoBuffer() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(true);
+        byte[] data = randomBytes(100_000, 38);
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"), counted)));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, 0);
+            Connection c = w.connect("client", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"), counted)));
+            w.write("client", c, bufferOf(data));
+            byte[] echoed = readAll(w, c, data.length, r -> {
+                if (r.operation() == Operation.CONNECT) {
+                    assertSuccess(r);
+                } else if (!server.handle(r)) {
+                    assertSuccess(r);
+                    r.buffer().release();
+                }
+            });
+            assertArrayEquals(data, echoed, "the echo");
+            // The server's next read is pending; the client reads too.
+            w.read("idle", c, null);
+            assertNoCompletion(w, Duration.ofMillis(300));
+            assertEquals(0, counted.metric().usedDirectMemory() + counted.metric().usedHeapMemory(),
+                    "bytes of the TLS layer's buffers held by two idle connections");
             w.free(c);
         }
     }
