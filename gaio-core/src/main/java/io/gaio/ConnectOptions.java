@@ -97,8 +97,7 @@ public final class ConnectOptions {
             return transport.newSocket(remote, conn);
         }
         LayeredSocket layered = layer.newSocket(conn, remote, loop);
-        layered.wrap(transport.newSocket(remote, layered));
-        return layered;
+        return ListenOptions.wrap(layered, transport.newSocket(remote, layered));
     }
 
     ConnectOptions copy() {

@@ -117,8 +117,22 @@ public final class ListenOptions {
         if (accepted == null) {
             return null;
         }
-        layered.wrap(accepted);
-        return layered;
+        return wrap(layered, accepted);
+    }
+
+    /** Has {@code layered} wrap {@code socket}; a layer that fails (no SSLEngine...) must not leak the socket. */
+    static TransportSocket wrap(LayeredSocket layered, TransportSocket socket) {
+        try {
+            layered.wrap(socket);
+            return layered;
+        } catch (RuntimeException e) {
+            try {
+                socket.close();
+            } catch (IOException | RuntimeException closeFailed) {
+                e.addSuppressed(closeFailed);
+            }
+            throw e;
+        }
     }
 
     ListenOptions copy() {
