@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
+import java.security.Security;
 import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Comparator;
@@ -33,6 +34,14 @@ final class TlsFixture {
     static final String[] ALPN = {"h2", "http/1.1"};
 
     private static final char[] PASSWORD = "gaio-test".toCharArray();
+
+    static {
+        // TLS 1.3 key updates every 128 KiB each way, on both ends (they share the JVM's security properties), so
+        // that every TLS 1.3 test above that size sends and answers them. Read once, when the JDK's TLS ciphers load:
+        // before any handshake of this JVM.
+        Security.setProperty("jdk.tls.keyLimits",
+                "AES/GCM/NoPadding KeyUpdate 2^17, ChaCha20-Poly1305 KeyUpdate 2^17");
+    }
     private static TlsFixture instance;
 
     private final PrivateKey key;

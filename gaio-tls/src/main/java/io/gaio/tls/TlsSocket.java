@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
 import javax.net.ssl.SSLException;
@@ -34,6 +35,8 @@ import javax.net.ssl.SSLHandshakeException;
 final class TlsSocket implements LayeredSocket {
     /** Plaintext wrapped per write call at most: four full records. */
     private static final int WRAP_LIMIT = 4 * 16 * 1024;
+    /** How long a closed connection's socket stays open for a send the transport still holds. */
+    private static final long CLOSE_GRACE_MILLIS = 1000;
 
     private final SslContext context;
     private final ByteBufAllocator allocator;
@@ -182,6 +185,9 @@ final class TlsSocket implements LayeredSocket {
                 out.flush(inner);
             } catch (IOException ignored) {
                 // Closed: the buffer came back, which is all that matters now.
+            }
+            if (!out.isLent()) {
+                closeInner();
             }
         }
     }
@@ -451,7 +457,8 @@ final class TlsSocket implements LayeredSocket {
 
     /**
      * Sends close_notify if the session is up and nothing waits ahead of it (without blocking: a full socket buffer
-     * loses it), closes the socket and releases every buffer but one the transport still holds.
+     * loses it), closes the socket (once a send the transport holds came back) and releases every buffer but one the
+     * transport still holds.
      */
     @Override
     public void close() throws IOException {
@@ -468,13 +475,29 @@ final class TlsSocket implements LayeredSocket {
             }
         }
         closed = true;
+        records.release();
+        if (lentPlain >= 0) {
+            wakeLater();
+        }
+        if (out.isLent()) {
+            // A completion-based transport holds the close_notify (or a write's records), maybe not even submitted
+            // to the kernel yet: closing the socket now would cancel it, and the peer would see a truncated end. The
+            // socket closes when the send comes back, or after CLOSE_GRACE_MILLIS at the latest.
+            try {
+                loop.schedule(this::closeInner, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (RejectedExecutionException loopGone) {
+                // No later: close now.
+            }
+        }
+        inner.close();
+    }
+
+    private void closeInner() {
         try {
             inner.close();
-        } finally {
-            records.release();
-            if (lentPlain >= 0) {
-                wakeLater();
-            }
+        } catch (IOException e) {
+            // Closing a descriptor fails only when it was closed: nothing left to do.
         }
     }
 
