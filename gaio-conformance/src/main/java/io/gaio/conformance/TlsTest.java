@@ -102,7 +102,8 @@ class TlsTest extends TransportTestBase {
 
     /**
      * A gaio client connects to a JDK server, writes 256 KiB in one write and reads the echo into its own buffers;
-     * {@code free} then sends close_notify, which the server reads as the end of the stream.
+     * {@code shutdownOutput} then sends close_notify, which the server reads as the end of the stream, and the
+     * server's own close_notify ends the client's read.
      */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
@@ -123,8 +124,14 @@ class TlsTest extends TransportTestBase {
                 r.buffer().release();
             });
             assertArrayEquals(data, echoed, "the echo");
-            w.free(c);
+            w.shutdownOutput("client", c);
+            w.read("client", c, null);
             assertEquals("end of stream", server.get(30, TimeUnit.SECONDS), "the JDK server saw close_notify");
+            List<OpResult> ends = awaitResults(w, 2);
+            assertEquals(Operation.SHUTDOWN_OUTPUT, ends.get(0).operation());
+            assertSuccess(ends.get(0));
+            assertError(ends.get(1), EOFException.class);
+            w.free(c);
         }
     }
 
