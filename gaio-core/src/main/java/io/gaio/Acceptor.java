@@ -66,7 +66,7 @@ final class Acceptor implements ReadinessListener {
             spare = null;
             TransportSocket accepted;
             try {
-                accepted = options.accept(socket, conn, engine.loop);
+                accepted = socket.accept(conn);
             } catch (IOException | RuntimeException e) {
                 spare = conn;
                 backOff();
