@@ -66,7 +66,7 @@ final class Acceptor implements ReadinessListener {
             spare = null;
             TransportSocket accepted;
             try {
-                accepted = socket.accept(conn);
+                accepted = options.accept(socket, conn, engine.loop);
             } catch (IOException | RuntimeException e) {
                 spare = conn;
                 backOff();

@@ -1,5 +1,12 @@
 package io.gaio;
 
+import io.gaio.spi.LayeredSocket;
+import io.gaio.spi.ReadinessListener;
+import io.gaio.spi.SocketLayer;
+import io.gaio.spi.TransportProvider;
+import io.gaio.spi.TransportSocket;
+import io.netty.channel.IoEventLoop;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
 import java.time.Duration;
@@ -18,6 +25,7 @@ import java.util.Objects;
 public final class ConnectOptions {
     InetSocketAddress localAddress;
     Duration timeout;
+    SocketLayer layer;
     final SocketOptionList options;
 
     private ConnectOptions(SocketOptionList options) {
@@ -69,15 +77,39 @@ public final class ConnectOptions {
         return this;
     }
 
+    /**
+     * A protocol layered over the connection, for example TLS: {@code gaio-tls}'s {@code TlsLayer.of(sslContext)}.
+     * The connect completes when the TCP connection is established; reads and writes then move the layer's
+     * plaintext.
+     *
+     * @param layer the layer
+     * @return these options
+     */
+    public ConnectOptions layer(SocketLayer layer) {
+        this.layer = Objects.requireNonNull(layer, "layer");
+        return this;
+    }
+
+    /** A new socket to connect to {@code remote}, wrapped in the layer if there is one. */
+    TransportSocket newSocket(TransportProvider transport, InetSocketAddress remote, ReadinessListener conn,
+                              IoEventLoop loop) throws IOException {
+        if (layer == null) {
+            return transport.newSocket(remote, conn);
+        }
+        LayeredSocket layered = layer.newSocket(conn, remote, loop);
+        return ListenOptions.wrap(layered, transport.newSocket(remote, layered));
+    }
+
     ConnectOptions copy() {
         ConnectOptions c = new ConnectOptions(new SocketOptionList(options));
         c.localAddress = localAddress;
         c.timeout = timeout;
+        c.layer = layer;
         return c;
     }
 
     @Override
     public String toString() {
-        return "ConnectOptions{localAddress=" + localAddress + ", timeout=" + timeout + ", options=" + options + '}';
+        return "ConnectOptions{localAddress=" + localAddress + ", timeout=" + timeout + ", options=" + options + (layer != null ? ", layer=" + layer : "") + '}';
     }
 }

@@ -364,7 +364,7 @@ final class Engine {
         }
         IOException failed = null;
         try {
-            conn.socket = transport.newSocket(c.remote, conn);
+            conn.socket = c.options.newSocket(transport, c.remote, conn, loop);
             c.options.options.applyTo(conn.socket);
             if (c.options.localAddress != null) {
                 conn.socket.bind(c.options.localAddress);
@@ -392,7 +392,7 @@ final class Engine {
 
     /** Registers a connection's socket with the event loop, on the loop thread; returns the error, or null. */
     IOException register(Conn conn) {
-        Future<IoRegistration> registered = loop.register(conn.socket);
+        Future<IoRegistration> registered = loop.register(conn.socket.ioHandle());
         if (!registered.isSuccess()) {
             // On the loop thread registration completes at once.
             return new IOException("the event loop refused the connection: " + registered.cause(),

@@ -1,6 +1,14 @@
 package io.gaio;
 
+import io.gaio.spi.LayeredSocket;
+import io.gaio.spi.ReadinessListener;
+import io.gaio.spi.SocketLayer;
+import io.gaio.spi.TransportListener;
+import io.gaio.spi.TransportSocket;
+import io.netty.channel.IoEventLoop;
+import java.io.IOException;
 import java.net.SocketOption;
+import java.util.Objects;
 
 /**
  * How a {@link Listener} listens, and the socket options every connection it accepts gets. Mutable; the watcher
@@ -19,6 +27,7 @@ public final class ListenOptions {
     int backlog = DEFAULT_BACKLOG;
     boolean reuseAddress = true;
     boolean reusePort;
+    SocketLayer layer;
     final SocketOptionList accepted;
 
     private ListenOptions(SocketOptionList accepted) {
@@ -86,17 +95,58 @@ public final class ListenOptions {
         return this;
     }
 
+    /**
+     * A protocol layered over every accepted connection, for example TLS: {@code gaio-tls}'s
+     * {@code TlsLayer.of(sslContext)}. Reads and writes on the connections then move the layer's plaintext.
+     *
+     * @param layer the layer
+     * @return these options
+     */
+    public ListenOptions layer(SocketLayer layer) {
+        this.layer = Objects.requireNonNull(layer, "layer");
+        return this;
+    }
+
+    /** Accepts one connection from {@code listener}, wrapped in the layer if there is one; null when none waits. */
+    TransportSocket accept(TransportListener listener, ReadinessListener conn, IoEventLoop loop) throws IOException {
+        if (layer == null) {
+            return listener.accept(conn);
+        }
+        LayeredSocket layered = layer.newSocket(conn, null, loop);
+        TransportSocket accepted = listener.accept(layered);
+        if (accepted == null) {
+            return null;
+        }
+        return wrap(layered, accepted);
+    }
+
+    /** Has {@code layered} wrap {@code socket}; a layer that fails (no SSLEngine...) must not leak the socket. */
+    static TransportSocket wrap(LayeredSocket layered, TransportSocket socket) {
+        try {
+            layered.wrap(socket);
+            return layered;
+        } catch (RuntimeException e) {
+            try {
+                socket.close();
+            } catch (IOException | RuntimeException closeFailed) {
+                e.addSuppressed(closeFailed);
+            }
+            throw e;
+        }
+    }
+
     ListenOptions copy() {
         ListenOptions c = new ListenOptions(new SocketOptionList(accepted));
         c.backlog = backlog;
         c.reuseAddress = reuseAddress;
         c.reusePort = reusePort;
+        c.layer = layer;
         return c;
     }
 
     @Override
     public String toString() {
         return "ListenOptions{backlog=" + backlog + ", reuseAddress=" + reuseAddress + ", reusePort=" + reusePort
-                + ", accepted=" + accepted + '}';
+                + ", accepted=" + accepted + (layer != null ? ", layer=" + layer : "") + '}';
     }
 }

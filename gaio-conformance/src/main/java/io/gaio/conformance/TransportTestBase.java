@@ -34,6 +34,7 @@ import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,11 +60,11 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>Before the tests of a class run, the transport named by {@code -Dgaio.transport} is looked up in
  * {@link Transports#list()}; when it is missing or cannot run here, every test of the class is skipped with the
- * cause. Then one echo round trip warms up lazily opened descriptors (jar files, native libraries) and the number
- * of open descriptors ({@code /proc/self/fd} on Linux, {@code /dev/fd} on macOS: {@link Platform}) is taken as the
- * baseline. After the tests the count must come back to that baseline within ten seconds (closes may be
- * asynchronous), and garbage is collected and pooled buffers allocated so that Netty's paranoid leak detector reports
- * any leaked buffer as a {@code LEAK:} line.
+ * cause. Then one echo round trip warms up lazily opened descriptors (jar files, native libraries; the JDK's random
+ * sources, which TLS handshakes open, are opened first) and the number of open descriptors ({@code /proc/self/fd} on
+ * Linux, {@code /dev/fd} on macOS: {@link Platform}) is taken as the baseline. After the tests the count must come
+ * back to that baseline within ten seconds (closes may be asynchronous), and garbage is collected and pooled buffers
+ * allocated so that Netty's paranoid leak detector reports any leaked buffer as a {@code LEAK:} line.
  *
  * <p>Tests create watchers with {@link #newWatcher()} or {@link #newWatcherBuilder()}, never naming a transport, so
  * that the same suite runs on every transport module. Tests with thousands of connections scale them to the
@@ -699,6 +700,9 @@ public abstract class TransportTestBase {
     }
 
     private static void warmUp() throws Exception {
+        // The JDK's NativePRNG opens /dev/random and /dev/urandom on first use (the TLS tests' handshakes) and keeps
+        // them for the JVM's life.
+        new SecureRandom().nextBytes(new byte[8]);
         byte[] ping = {42};
         try (Loopback lb = Loopback.open(); Loopback.Pair p = lb.connect(); Watcher w = newWatcher()) {
             sendAll(p.client, ping);

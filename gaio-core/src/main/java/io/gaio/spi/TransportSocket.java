@@ -45,6 +45,16 @@ public interface TransportSocket extends IoHandle {
     void attach(IoRegistration registration);
 
     /**
+     * The handle the engine registers with the event loop: this socket, or the transport's socket under a
+     * {@link LayeredSocket}.
+     *
+     * @return the handle to register
+     */
+    default IoHandle ioHandle() {
+        return this;
+    }
+
+    /**
      * Which readiness the engine is waiting for. Edge-triggered transports, which watch both directions from
      * registration to close, may ignore this; level-triggered ones must watch exactly these directions so that an
      * idle connection never wakes the loop.

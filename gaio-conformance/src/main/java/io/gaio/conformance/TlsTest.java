@@ -1,0 +1,541 @@
+package io.gaio.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.gaio.ConnectOptions;
+import io.gaio.Connection;
+import io.gaio.DeadlineExceededException;
+import io.gaio.ListenOptions;
+import io.gaio.Listener;
+import io.gaio.OpResult;
+import io.gaio.Operation;
+import io.gaio.Watcher;
+import io.gaio.tls.TlsLayer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * TLS through gaio-tls's layer on the watcher's own listeners and connects, with the JDK provider: echo over TLS 1.2
+ * and 1.3 against JDK {@link SSLSocket}s on either side, gaio against gaio, {@code openssl s_client} as the peer,
+ * and how connections end: a peer's close_notify is the end of the stream, a TCP end without it fails the read, a
+ * connection that does not speak TLS fails its own requests only, and a TLS 1.2 renegotiation is refused. Key
+ * material is made at run time ({@link TlsFixture}).
+ */
+class TlsTest extends TransportTestBase {
+    private static ExecutorService peers;
+
+    @BeforeAll
+    static void startPeers() {
+        peers = Executors.newCachedThreadPool();
+    }
+
+    @AfterAll
+    static void stopPeers() throws InterruptedException {
+        peers.shutdownNow();
+        peers.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * A JDK client sends 1 MiB while reading the echo, then closes with close_notify: the gaio server echoes every
+     * byte, its last read ends with {@link EOFException}, and the client got the ALPN protocol it asked for.
+     */
+    @ParameterizedTest(name = "{0}, swap {1}")
+    @CsvSource({"TLSv1.2, true", "TLSv1.2, false", "TLSv1.3, true", "TLSv1.3, false"})
+    void jdkClientToGaioServer(String protocol, boolean swap) throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] data = randomBytes(1 << 20, 31);
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext(protocol))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, swap, 0);
+            Future<String> client = peers.submit(() -> {
+                try (SSLSocket s = jdkClient(tls.jdkContext(), l.localAddress(), protocol)) {
+                    assertEquals(protocol, s.getSession().getProtocol());
+                    assertArrayEquals(data, echo(s, data), "the echo");
+                    return s.getApplicationProtocol();
+                }
+            });
+            List<Throwable> endings = server.serve(1, TlsTest::unexpected);
+            assertInstanceOf(EOFException.class, endings.get(0), "the client's close_notify ends the stream");
+            assertEquals("http/1.1", client.get(30, TimeUnit.SECONDS), "ALPN");
+        }
+    }
+
+    /**
+     * A gaio client connects to a JDK server, writes 256 KiB in one write and reads the echo into its own buffers;
+     * {@code shutdownOutput} then sends close_notify, which the server reads as the end of the stream, and the
+     * server's own close_notify ends the client's read.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void gaioClientToJdkServer(String protocol) throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] data = randomBytes(256 * 1024, 32);
+        try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             Watcher w = newWatcher()) {
+            ss.setEnabledProtocols(new String[] {protocol});
+            Future<String> server = peers.submit(() -> jdkEchoUntilEnd(ss));
+            Connection c = w.connect("client", (InetSocketAddress) ss.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext(protocol))));
+            assertSuccess(awaitResult(w));
+            w.write("client", c, bufferOf(data));
+            byte[] echoed = readAll(w, c, data.length, r -> {
+                assertSuccess(r);
+                r.buffer().release();
+            });
+            assertArrayEquals(data, echoed, "the echo");
+            w.shutdownOutput("client", c);
+            w.read("client", c, null);
+            assertEquals("end of stream", server.get(30, TimeUnit.SECONDS), "the JDK server saw close_notify");
+            List<OpResult> ends = awaitResults(w, 2);
+            assertEquals(Operation.SHUTDOWN_OUTPUT, ends.get(0).operation());
+            assertSuccess(ends.get(0));
+            assertError(ends.get(1), EOFException.class);
+            w.free(c);
+        }
+    }
+
+    /**
+     * A gaio client and a gaio server on one watcher, TLS 1.3: 4 MiB in one write, echoed, read back whole (both ends
+     * send key updates meanwhile, {@link TlsFixture}); then the clean end: the client's close_notify
+     * ({@code shutdownOutput}) is the server's end of the stream, the server's free sends its own, the client's read
+     * ends.
+     */
+    @Test
+    void gaioToGaio() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] data = randomBytes(4 << 20, 33);
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, 0);
+            Connection c = w.connect("client", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            w.write("client", c, bufferOf(data));
+            byte[] echoed = readAll(w, c, data.length, r -> {
+                if (r.operation() == Operation.CONNECT) {
+                    assertSuccess(r);
+                } else if (!server.handle(r)) {
+                    assertSuccess(r);
+                    r.buffer().release();
+                }
+            });
+            assertArrayEquals(data, echoed, "the echo");
+            w.shutdownOutput("client", c);
+            w.read("client", c, null);
+            List<OpResult> ends = new ArrayList<>();
+            List<Throwable> endings = server.serve(1, ends::add);
+            assertInstanceOf(EOFException.class, endings.get(0), "the server read the client's close_notify");
+            ends.addAll(awaitResults(w, 2 - ends.size()));
+            assertEquals(Operation.SHUTDOWN_OUTPUT, ends.get(0).operation());
+            assertSuccess(ends.get(0));
+            assertError(ends.get(1), EOFException.class);
+            w.free(c);
+        }
+    }
+
+    /**
+     * Once an echo is over, a TLS connection waiting with a read pending holds no buffer on either side: ciphertext
+     * and plaintext buffers are taken from the layer's allocator only while bytes wait.
+     */
+    @Test
+    void idleConnectionsHoldNoBuffer() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(true);
+        byte[] data = randomBytes(100_000, 38);
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"), counted)));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, 0);
+            Connection c = w.connect("client", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"), counted)));
+            w.write("client", c, bufferOf(data));
+            byte[] echoed = readAll(w, c, data.length, r -> {
+                if (r.operation() == Operation.CONNECT) {
+                    assertSuccess(r);
+                } else if (!server.handle(r)) {
+                    assertSuccess(r);
+                    r.buffer().release();
+                }
+            });
+            assertArrayEquals(data, echoed, "the echo");
+            // The server's next read is pending; the client reads too.
+            w.read("idle", c, null);
+            assertNoCompletion(w, Duration.ofMillis(300));
+            assertEquals(0, counted.metric().usedDirectMemory() + counted.metric().usedHeapMemory(),
+                    "bytes of the TLS layer's buffers held by two idle connections");
+            w.free(c);
+        }
+    }
+
+    /** {@code openssl s_client} as the peer, TLS 1.2 and 1.3, verifying the certificate and asking for ALPN. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void opensslClient(String protocol, @TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(opensslRuns(), "openssl is not installed here (no `openssl version`): the test needs "
+                + "openssl s_client as the peer");
+        TlsFixture tls = TlsFixture.get();
+        Path ca = dir.resolve("ca.pem");
+        tls.writeCertificatePem(ca);
+        byte[] hello = "hello over TLS from openssl\n".getBytes(StandardCharsets.US_ASCII);
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext(protocol))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, hello.length);
+            Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + l.localAddress().getPort(),
+                    protocol.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2", "-CAfile", ca.toString(),
+                    "-verify_return_error", "-verify_ip", "127.0.0.1", "-alpn", "http/1.1", "-quiet")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                try (OutputStream stdin = p.getOutputStream()) {
+                    stdin.write(hello);
+                    stdin.flush();
+                    List<Throwable> endings = server.serve(1, TlsTest::unexpected);
+                    assertNull(endings.get(0), "the server closed after the echo");
+                }
+                byte[] out = p.getInputStream().readAllBytes();
+                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "openssl s_client did not exit");
+                assertEquals(new String(hello, StandardCharsets.US_ASCII), new String(out, StandardCharsets.US_ASCII),
+                        "what openssl s_client printed");
+            } finally {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    /**
+     * A client that sends an HTTP request instead of a ClientHello: its read ends with an {@link SSLException}; a
+     * TLS client of the same listener after it is served as if nothing happened.
+     */
+    @Test
+    void garbageInsteadOfClientHello() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 2, true, 0);
+            try (SocketChannel garbage = Loopback.client(l.localAddress())) {
+                sendAll(garbage, "GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                List<Throwable> endings = server.serve(1, TlsTest::unexpected);
+                assertInstanceOf(SSLException.class, endings.get(0), "the garbage connection's read");
+                byte[] data = randomBytes(1000, 34);
+                Future<byte[]> client = peers.submit(() -> {
+                    try (SSLSocket s = jdkClient(tls.jdkContext(), l.localAddress(), "TLSv1.3")) {
+                        return echo(s, data);
+                    }
+                });
+                endings = server.serve(2, TlsTest::unexpected);
+                assertArrayEquals(data, client.get(30, TimeUnit.SECONDS));
+                assertInstanceOf(EOFException.class, endings.get(1), "the TLS client after the garbage");
+            }
+        }
+    }
+
+    /** A peer that ends TCP without close_notify: the bytes before arrive, then the read fails as truncated. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void peerClosesWithoutCloseNotify(String protocol) throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext(protocol))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, false, 0);
+            byte[] data = randomBytes(5000, 35);
+            Future<byte[]> client = peers.submit(() -> {
+                Socket plain = new Socket(InetAddress.getLoopbackAddress(), l.localAddress().getPort());
+                SSLSocket s = (SSLSocket) tls.jdkContext().getSocketFactory()
+                        .createSocket(plain, "localhost", l.localAddress().getPort(), true);
+                configure(s, protocol);
+                s.setSoTimeout((int) WAIT.toMillis());
+                byte[] echoed = echo(s, data);
+                plain.close();
+                return echoed;
+            });
+            List<Throwable> endings = server.serve(1, TlsTest::unexpected);
+            assertArrayEquals(data, client.get(30, TimeUnit.SECONDS));
+            SSLException e = assertInstanceOf(SSLException.class, endings.get(0));
+            assertTrue(e.getMessage().contains("close_notify"), e::getMessage);
+        }
+    }
+
+    /** A TLS 1.2 client that renegotiates: the server refuses, its read ends with an {@link SSLException}. */
+    @Test
+    void renegotiationRefused() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.2"))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, 0);
+            byte[] data = randomBytes(100, 36);
+            Future<byte[]> client = peers.submit(() -> {
+                try (SSLSocket s = jdkClient(tls.jdkContext(), l.localAddress(), "TLSv1.2")) {
+                    byte[] echoed = echo(s, data);
+                    s.startHandshake();
+                    try {
+                        s.getInputStream().read();
+                    } catch (IOException expected) {
+                        // The server's alert, or its close.
+                    }
+                    return echoed;
+                }
+            });
+            List<Throwable> endings = server.serve(1, TlsTest::unexpected);
+            assertArrayEquals(data, client.get(30, TimeUnit.SECONDS));
+            SSLException e = assertInstanceOf(SSLException.class, endings.get(0));
+            assertTrue(e.getMessage().contains("renegotiation"), e::getMessage);
+        }
+    }
+
+    /**
+     * A write whose deadline passes while the peer reads nothing ends with {@link DeadlineExceededException} and the
+     * plaintext bytes its records hold; those records still go out, before a later write, so the peer reads exactly
+     * that many bytes of the first write, then the second, then close_notify. With 16 MiB, both ends send TLS 1.3 key
+     * updates meanwhile ({@link TlsFixture}).
+     */
+    @Test
+    void writeDeadlineCountsTheRecordsMade() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] data = randomBytes(16 << 20, 37);
+        try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             Watcher w = newWatcher()) {
+            ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+            CountDownLatch startReading = new CountDownLatch(1);
+            Future<byte[]> server = peers.submit(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    s.startHandshake();
+                    assertTrue(startReading.await(30, TimeUnit.SECONDS));
+                    return s.getInputStream().readAllBytes();
+                }
+            });
+            Connection c = w.connect("client", (InetSocketAddress) ss.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            assertSuccess(awaitResult(w));
+            // Takes the server's TLS 1.3 session ticket: left unread, it would make free() reset the connection.
+            w.read("ticket", c, null);
+            ByteBuf first = bufferOf(data);
+            ByteBuf second = bufferOf(new byte[] {42});
+            try {
+                w.writeTimeout("client", c, first, Duration.ofMillis(500));
+                OpResult r = awaitResult(w);
+                assertError(r, DeadlineExceededException.class);
+                int sent = r.size();
+                assertTrue(sent > 0 && sent < data.length, () -> "bytes sent before the deadline: " + sent);
+                startReading.countDown();
+                w.write("client", c, second);
+                assertSuccess(awaitResult(w));
+                // Ends the stream with close_notify but goes on reading: freed now, the connection would be reset if
+                // a key update of the peer's were on its way.
+                w.shutdownOutput("client", c);
+                assertSuccess(awaitResult(w));
+                byte[] got = server.get(30, TimeUnit.SECONDS);
+                assertError(awaitResult(w), EOFException.class);
+                w.free(c);
+                assertEquals(sent + 1, got.length, "what the peer read");
+                assertArrayEquals(Arrays.copyOf(data, sent), Arrays.copyOf(got, sent));
+                assertEquals(42, got[sent]);
+            } finally {
+                first.release();
+                second.release();
+            }
+        }
+    }
+
+    /** A read whose deadline passes before any record ends with {@link DeadlineExceededException}; the next gets it. */
+    @Test
+    void readDeadline() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            w.accept("accept", l);
+            Future<SSLSocket> client = peers.submit(() -> jdkClient(tls.jdkContext(), l.localAddress(), "TLSv1.3"));
+            OpResult accepted = awaitResult(w);
+            try (SSLSocket s = client.get(30, TimeUnit.SECONDS)) {
+                assertSuccess(accepted);
+                Connection c = (Connection) accepted.connection();
+                w.readTimeout("read", c, null, Duration.ofMillis(200));
+                assertError(awaitResult(w), DeadlineExceededException.class);
+                s.getOutputStream().write(7);
+                s.getOutputStream().flush();
+                w.read("read", c, null);
+                collect(w, 1, WAIT, r -> {
+                    assertSuccess(r);
+                    assertEquals(1, r.size());
+                    assertEquals(7, r.buffer().getByte(r.buffer().readerIndex()));
+                });
+                w.free(c);
+            }
+        }
+    }
+
+    /**
+     * TLS 1.3 half-close: {@code shutdownOutput} sends close_notify, which the JDK server reads as the end of the
+     * stream; it answers and closes, and gaio reads the answer, then the end of the stream.
+     */
+    @Test
+    void shutdownOutputSendsCloseNotify() throws Exception {
+        TlsFixture tls = TlsFixture.get();
+        byte[] request = "request".getBytes(StandardCharsets.US_ASCII);
+        byte[] answer = "answer after the request's end".getBytes(StandardCharsets.US_ASCII);
+        try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
+                .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
+             Watcher w = newWatcher()) {
+            ss.setEnabledProtocols(new String[] {"TLSv1.3"});
+            Future<byte[]> server = peers.submit(() -> {
+                try (SSLSocket s = (SSLSocket) ss.accept()) {
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    byte[] got = s.getInputStream().readAllBytes();
+                    s.getOutputStream().write(answer);
+                    s.getOutputStream().flush();
+                    return got;
+                }
+            });
+            Connection c = w.connect("client", (InetSocketAddress) ss.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            w.write("client", c, bufferOf(request));
+            w.shutdownOutput("client", c);
+            List<OpResult> done = awaitResults(w, 3);
+            done.forEach(TransportTestBase::assertSuccess);
+            done.get(1).buffer().release();
+            assertArrayEquals(request, server.get(30, TimeUnit.SECONDS), "what the server read before the end");
+            byte[] got = readAll(w, c, answer.length, TlsTest::unexpected);
+            assertArrayEquals(answer, got);
+            w.read("client", c, null);
+            assertError(awaitResult(w), EOFException.class);
+            w.free(c);
+        }
+    }
+
+    // ---- peers ----
+
+    private static SSLSocket jdkClient(SSLContext context, InetSocketAddress server, String protocol)
+            throws IOException {
+        SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket(server.getAddress(), server.getPort());
+        configure(s, protocol);
+        s.setSoTimeout((int) WAIT.toMillis());
+        s.startHandshake();
+        return s;
+    }
+
+    private static void configure(SSLSocket s, String protocol) {
+        SSLParameters p = s.getSSLParameters();
+        p.setProtocols(new String[] {protocol});
+        p.setApplicationProtocols(new String[] {"http/1.1"});
+        s.setSSLParameters(p);
+    }
+
+    /** Writes {@code data} while another thread reads the echo; returns what came back. */
+    private static byte[] echo(SSLSocket s, byte[] data) throws Exception {
+        Future<byte[]> reader = peers.submit(() -> s.getInputStream().readNBytes(data.length));
+        OutputStream out = s.getOutputStream();
+        for (int off = 0; off < data.length; off += 10_000) {
+            out.write(data, off, Math.min(10_000, data.length - off));
+        }
+        out.flush();
+        return reader.get(30, TimeUnit.SECONDS);
+    }
+
+    /** Accepts one TLS client and echoes until its stream ends; says how it ended. */
+    private static String jdkEchoUntilEnd(SSLServerSocket ss) throws IOException {
+        try (SSLSocket s = (SSLSocket) ss.accept()) {
+            s.setSoTimeout((int) WAIT.toMillis());
+            InputStream in = s.getInputStream();
+            OutputStream out = s.getOutputStream();
+            byte[] buf = new byte[16 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                out.write(buf, 0, n);
+            }
+            return "end of stream";
+        }
+    }
+
+    /** Reads {@code n} bytes from {@code c} into buffers of its own; results of other requests go to {@code other}. */
+    private static byte[] readAll(Watcher w, Connection c, int n, Consumer<OpResult> other)
+            throws InterruptedException {
+        ByteBuffer got = ByteBuffer.allocate(n);
+        Object reading = "client-read";
+        w.read(reading, c, directBuffer(64 * 1024));
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (got.hasRemaining()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("only " + got.position() + " of " + n + " bytes came back within " + WAIT);
+            }
+            for (OpResult r : w.waitIO(Duration.ofMillis(200))) {
+                if (r.context() != reading) {
+                    other.accept(r);
+                    continue;
+                }
+                ByteBuf b = r.buffer();
+                if (!r.isSuccess()) {
+                    b.release();
+                    assertSuccess(r);
+                }
+                int k = Math.min(b.readableBytes(), got.remaining());
+                b.readBytes(got.array(), got.position(), k);
+                got.position(got.position() + k);
+                if (got.hasRemaining()) {
+                    w.read(reading, c, b.clear());
+                } else {
+                    b.release();
+                }
+            }
+        }
+        return got.array();
+    }
+
+    private static boolean opensslRuns() {
+        try {
+            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
+            p.getInputStream().readAllBytes();
+            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
+    }
+
+    private static void unexpected(OpResult r) {
+        fail("unexpected completion " + r);
+    }
+}

@@ -1,0 +1,87 @@
+package io.gaio.tls;
+
+import io.gaio.spi.TransportSocket;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * Ciphertext read from the socket and not yet unwrapped. Holds a pooled buffer only while bytes wait (a partial
+ * record, or records behind the one a read took), so an idle connection holds none.
+ */
+final class CipherIn {
+    private final ByteBufAllocator allocator;
+    private ByteBuf buf;
+    /** The engine asked for more bytes than those waiting: the next unwrap needs a read first. */
+    private boolean underflow;
+
+    CipherIn(ByteBufAllocator allocator) {
+        this.allocator = allocator;
+    }
+
+    /** Whether an unwrap must read from the socket first. */
+    boolean needsBytes() {
+        return buf == null || underflow;
+    }
+
+    void markUnderflow() {
+        underflow = true;
+    }
+
+    /** The waiting bytes, for {@code SSLEngine.unwrap}; valid until the next call on this object. */
+    ByteBuffer bytes() {
+        return buf.internalNioBuffer(buf.readerIndex(), buf.readableBytes());
+    }
+
+    /** The engine took {@code n} bytes. */
+    void consumed(int n) {
+        buf.skipBytes(n);
+        if (!buf.isReadable()) {
+            release();
+        }
+    }
+
+    /**
+     * Reads from {@code socket} behind the waiting bytes, with room for at least one record.
+     *
+     * @return what {@link TransportSocket#read} returned
+     */
+    int fill(TransportSocket socket, int recordSize) throws IOException {
+        if (buf == null) {
+            buf = allocator.directBuffer(recordSize);
+        } else {
+            buf.discardReadBytes();
+            buf.ensureWritable(recordSize - buf.readableBytes());
+        }
+        int n;
+        try {
+            n = socket.read(buf);
+        } catch (IOException | RuntimeException e) {
+            releaseIfEmpty();
+            throw e;
+        }
+        if (n > 0) {
+            buf.writerIndex(buf.writerIndex() + n);
+            underflow = false;
+        } else {
+            releaseIfEmpty();
+        }
+        return n;
+    }
+
+    private void releaseIfEmpty() {
+        if (buf != null && !buf.isReadable()) {
+            release();
+        }
+    }
+
+    /** Drops the waiting bytes. Idempotent. */
+    void release() {
+        if (buf != null) {
+            buf.release();
+            buf = null;
+        }
+        underflow = false;
+    }
+}

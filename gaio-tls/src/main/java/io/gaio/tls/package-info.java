@@ -1,0 +1,6 @@
+/**
+ * TLS for a watcher's own connections: {@link io.gaio.tls.TlsLayer} runs the handshake, record framing, key updates
+ * and close_notify on the event loop with an {@link javax.net.ssl.SSLEngine} from a Netty
+ * {@link io.netty.handler.ssl.SslContext}, so that reads and writes move plaintext.
+ */
+package io.gaio.tls;
