@@ -428,7 +428,7 @@ final class Conn implements ReadinessListener {
         for (OpResult w; (w = lentHead.poll()) != null; ) {
             writes.add(w);
         }
-        if (lentRead != null || lentWrites > 0) {
+        if (lentRead != null || lentWrites > 0 || socket != null && socket.isLingering()) {
             lingering = true;
             engine.linger();
         }
@@ -474,7 +474,7 @@ final class Conn implements ReadinessListener {
                 drain(writes, closeReason);
             }
         }
-        if (lingering && lentRead == null && lentWrites == 0) {
+        if (lingering && lentRead == null && lentWrites == 0 && !socket.isLingering()) {
             lingering = false;
             engine.lentReturned();
         }

@@ -127,6 +127,17 @@ public interface TransportSocket extends IoHandle {
     void close() throws IOException;
 
     /**
+     * Whether this socket, closed, still waits for the transport to give back a buffer the engine does not know of
+     * (a layer's ciphertext in flight on a completion-based transport). The engine then keeps a closing watcher's
+     * loop for it, as for its own lent requests, and asks again at each readiness. The default: never.
+     *
+     * @return whether {@link #close()} has not finished with the transport yet
+     */
+    default boolean isLingering() {
+        return false;
+    }
+
+    /**
      * Binds a socket from {@link TransportProvider#newSocket} to a local address before it connects.
      *
      * @param local the local address; port 0 lets the kernel choose

@@ -53,6 +53,11 @@ final class TlsSocket implements LayeredSocket {
     private boolean handshaking;
     /** Why the connection cannot go on: every later read (once decrypted bytes are taken) and write throws it. */
     private IOException failure;
+    /**
+     * Why ciphertext cannot go out any more (EPIPE, a reset): later writes throw it, while reads go on to what the
+     * peer sent before, its close_notify included.
+     */
+    private IOException writeFailure;
     /** Plaintext bytes of lent writes whose ciphertext is still in {@link #out}; -1 when no write is lent. */
     private long lentPlain = -1;
     /** A deadline hit the lent writes: they complete at their next call, their ciphertext still goes out first. */
@@ -155,8 +160,8 @@ final class TlsSocket implements LayeredSocket {
         }
         boolean wasPending = out.isPending();
         try {
-            if (writable && wasPending) {
-                out.flush(inner);
+            if (writable && wasPending && writeFailure == null) {
+                flushOrFailWrites();
             }
             if (handshaking) {
                 handshake();
@@ -229,7 +234,8 @@ final class TlsSocket implements LayeredSocket {
             write = wantWrite;
         } else {
             read = handshaking ? !out.isPending() : wantRead;
-            write = out.isPending() || wantWrite && !handshaking;
+            // Ciphertext that cannot go out must not keep a level-triggered selector waking.
+            write = out.isPending() && writeFailure == null || wantWrite && !handshaking;
         }
         int now = (read ? 1 : 0) | (write ? 2 : 0);
         if (now != innerInterest) {
@@ -272,6 +278,25 @@ final class TlsSocket implements LayeredSocket {
         }
     }
 
+    /** Hands waiting ciphertext to the kernel; after the handshake a failure fails only the writes. */
+    private void flushOrFailWrites() throws IOException {
+        try {
+            out.flush(inner);
+        } catch (IOException e) {
+            if (handshaking) {
+                throw e;
+            }
+            failWrites(e);
+        }
+    }
+
+    private void failWrites(IOException e) {
+        if (writeFailure == null) {
+            writeFailure = e;
+        }
+        wakeNeeded = true;
+    }
+
     /**
      * Whether requests may move bytes: the handshake has ended (moved on here first); throws the failure if it
      * failed.
@@ -303,14 +328,21 @@ final class TlsSocket implements LayeredSocket {
             if (records.isInputDone()) {
                 return -1;
             }
+            int n;
             try {
-                int n = records.unwrapInto(dst, inner);
-                // A key update's answer or a close_notify's may wait to go out.
-                flushFromCall();
-                return n;
+                n = records.unwrapInto(dst, inner);
             } catch (IOException e) {
                 throw fail(e);
             }
+            // A key update's answer or a close_notify's may wait to go out. A peer that closed meanwhile fails
+            // that send (EPIPE): later writes report it, this read still returns what it got, the end included.
+            if (out.isPending() && !out.isLent()) {
+                flushOrFailWrites();
+                if (!out.isPending() && lentPlain >= 0) {
+                    wakeNeeded = true;
+                }
+            }
+            return n;
         } finally {
             afterCall();
         }
@@ -327,6 +359,9 @@ final class TlsSocket implements LayeredSocket {
             if (!handshaken()) {
                 return 0;
             }
+            if (writeFailure != null) {
+                throw writeFailure;
+            }
             try {
                 // Records committed earlier (a cancelled lent write, a key update) go out first.
                 if (out.isPending() && !out.flush(inner)) {
@@ -338,8 +373,11 @@ final class TlsSocket implements LayeredSocket {
                 }
                 lentPlain = consumed;
                 return IN_FLIGHT;
-            } catch (IOException e) {
+            } catch (SSLException e) {
                 throw fail(e);
+            } catch (IOException e) {
+                failWrites(e);
+                throw e;
             }
         } finally {
             afterCall();
@@ -351,9 +389,10 @@ final class TlsSocket implements LayeredSocket {
             lentPlain = -1;
             return 0;
         }
-        if (failure != null) {
+        IOException failed = failure != null ? failure : writeFailure;
+        if (failed != null) {
             lentPlain = -1;
-            throw failure;
+            throw failed;
         }
         if (!lentCancelled && out.isPending()) {
             try {
@@ -362,20 +401,14 @@ final class TlsSocket implements LayeredSocket {
                 }
             } catch (IOException e) {
                 lentPlain = -1;
-                throw fail(e);
+                failWrites(e);
+                throw e;
             }
         }
         long n = lentPlain;
         lentPlain = -1;
         lentCancelled = false;
         return n;
-    }
-
-    /** Hands committed ciphertext to the kernel from a read; a lent write learns of it by a wake-up. */
-    private void flushFromCall() throws IOException {
-        if (out.isPending() && !out.isLent() && out.flush(inner) && lentPlain >= 0) {
-            wakeNeeded = true;
-        }
     }
 
     /** After {@link #read} or {@link #write}: wake the engine if the handshake ended meanwhile. */
@@ -398,20 +431,18 @@ final class TlsSocket implements LayeredSocket {
 
     @Override
     public void shutdownOutput() throws IOException {
-        if (failure != null) {
-            throw failure;
-        }
         shutdownWanted = true;
         advanceShutdown();
         afterCall();
-        if (failure != null) {
-            throw failure;
+        IOException failed = failure != null ? failure : writeFailure;
+        if (failed != null) {
+            throw failed;
         }
     }
 
     /** Sends close_notify once the ciphertext ahead of it is out, then the FIN. */
     private void advanceShutdown() {
-        if (!shutdownWanted || handshaking) {
+        if (!shutdownWanted || handshaking || writeFailure != null) {
             return;
         }
         try {
@@ -428,8 +459,10 @@ final class TlsSocket implements LayeredSocket {
             }
             shutdownWanted = false;
             inner.shutdownOutput();
-        } catch (IOException e) {
+        } catch (SSLException e) {
             fail(e);
+        } catch (IOException e) {
+            failWrites(e);
         }
     }
 
@@ -465,7 +498,7 @@ final class TlsSocket implements LayeredSocket {
         if (closed) {
             return;
         }
-        if (started && !handshaking && failure == null && !out.isPending()) {
+        if (started && !handshaking && failure == null && writeFailure == null && !out.isPending()) {
             try {
                 engine.closeOutbound();
                 records.wrapControl();
@@ -491,6 +524,12 @@ final class TlsSocket implements LayeredSocket {
             }
         }
         inner.close();
+    }
+
+    /** A close_notify or a write's records the transport still holds keep a closing watcher waiting for them. */
+    @Override
+    public boolean isLingering() {
+        return closed && out.isLent();
     }
 
     private void closeInner() {
