@@ -42,24 +42,26 @@ final class TlsFixture {
         Security.setProperty("jdk.tls.keyLimits",
                 "AES/GCM/NoPadding KeyUpdate 2^17, ChaCha20-Poly1305 KeyUpdate 2^17");
     }
-    private static TlsFixture instance;
+    private static KeyStore generated;
 
     private final PrivateKey key;
     private final X509Certificate certificate;
     private final KeyStore keyStore;
+    private final SslProvider provider;
 
-    private TlsFixture(KeyStore keyStore) throws GeneralSecurityException {
+    private TlsFixture(KeyStore keyStore, SslProvider provider) throws GeneralSecurityException {
         this.keyStore = keyStore;
         this.key = (PrivateKey) keyStore.getKey("gaio", PASSWORD);
         this.certificate = (X509Certificate) keyStore.getCertificate("gaio");
+        this.provider = provider;
     }
 
-    /** The JVM's fixture, made on first use. */
-    static synchronized TlsFixture get() throws Exception {
-        if (instance == null) {
-            instance = new TlsFixture(generate());
+    /** The JVM's key material, made on first use, with gaio's contexts on {@code provider}. */
+    static synchronized TlsFixture get(SslProvider provider) throws Exception {
+        if (generated == null) {
+            generated = generate();
         }
-        return instance;
+        return new TlsFixture(generated, provider);
     }
 
     private static KeyStore generate() throws Exception {
@@ -88,10 +90,15 @@ final class TlsFixture {
         }
     }
 
-    /** A gaio server context on the JDK provider, for {@code protocol} only, offering {@link #ALPN}. */
+    /** gaio's provider: the JDK's, or OpenSSL (BoringSSL through netty-tcnative). */
+    SslProvider provider() {
+        return provider;
+    }
+
+    /** A gaio server context on the fixture's provider, for {@code protocol} only, offering {@link #ALPN}. */
     SslContext serverContext(String protocol) throws IOException {
         return SslContextBuilder.forServer(key, certificate)
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(provider)
                 .protocols(protocol)
                 .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                         ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
@@ -99,10 +106,10 @@ final class TlsFixture {
                 .build();
     }
 
-    /** A gaio client context on the JDK provider, for {@code protocol} only, trusting the test certificate. */
+    /** A gaio client context on the fixture's provider, for {@code protocol} only, trusting the test certificate. */
     SslContext clientContext(String protocol) throws IOException {
         return SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(provider)
                 .protocols(protocol)
                 .trustManager(certificate)
                 .build();

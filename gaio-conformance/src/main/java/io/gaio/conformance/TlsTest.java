@@ -18,6 +18,7 @@ import io.gaio.Watcher;
 import io.gaio.tls.TlsLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.ssl.SslProvider;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,11 +55,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * TLS through gaio-tls's layer on the watcher's own listeners and connects, with the JDK provider: echo over TLS 1.2
- * and 1.3 against JDK {@link SSLSocket}s on either side, gaio against gaio, {@code openssl s_client} as the peer,
- * and how connections end: a peer's close_notify is the end of the stream, a TCP end without it fails the read, a
- * connection that does not speak TLS fails its own requests only, and a TLS 1.2 renegotiation is refused. Key
- * material is made at run time ({@link TlsFixture}).
+ * TLS through gaio-tls's layer on the watcher's own listeners and connects, gaio on the JDK provider here and on
+ * OpenSSL in {@link OpenSslTlsTest}: echo over TLS 1.2 and 1.3 against JDK {@link SSLSocket}s on either side, gaio
+ * against gaio, {@code openssl s_client} as the peer, and how connections end: a peer's close_notify is the end of
+ * the stream, a TCP end without it fails the read, a connection that does not speak TLS fails its own requests only,
+ * and a TLS 1.2 renegotiation is refused. Key material is made at run time ({@link TlsFixture}).
  */
 class TlsTest extends TransportTestBase {
     private static ExecutorService peers;
@@ -81,7 +82,7 @@ class TlsTest extends TransportTestBase {
     @ParameterizedTest(name = "{0}, swap {1}")
     @CsvSource({"TLSv1.2, true", "TLSv1.2, false", "TLSv1.3, true", "TLSv1.3, false"})
     void jdkClientToGaioServer(String protocol, boolean swap) throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         byte[] data = randomBytes(1 << 20, 31);
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
@@ -108,7 +109,7 @@ class TlsTest extends TransportTestBase {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
     void gaioClientToJdkServer(String protocol) throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         byte[] data = randomBytes(256 * 1024, 32);
         try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
                 .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
@@ -143,7 +144,7 @@ class TlsTest extends TransportTestBase {
      */
     @Test
     void gaioToGaio() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         byte[] data = randomBytes(4 << 20, 33);
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
@@ -180,7 +181,7 @@ class TlsTest extends TransportTestBase {
      */
     @Test
     void idleConnectionsHoldNoBuffer() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(true);
         byte[] data = randomBytes(100_000, 38);
         try (Watcher w = newWatcher()) {
@@ -214,7 +215,7 @@ class TlsTest extends TransportTestBase {
     void opensslClient(String protocol, @TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(opensslRuns(), "openssl is not installed here (no `openssl version`): the test needs "
                 + "openssl s_client as the peer");
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         Path ca = dir.resolve("ca.pem");
         tls.writeCertificatePem(ca);
         byte[] hello = "hello over TLS from openssl\n".getBytes(StandardCharsets.US_ASCII);
@@ -249,7 +250,7 @@ class TlsTest extends TransportTestBase {
      */
     @Test
     void garbageInsteadOfClientHello() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
                     .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
@@ -275,7 +276,7 @@ class TlsTest extends TransportTestBase {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
     void peerClosesWithoutCloseNotify(String protocol) throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
                     .layer(TlsLayer.of(tls.serverContext(protocol))));
@@ -301,7 +302,7 @@ class TlsTest extends TransportTestBase {
     /** A TLS 1.2 client that renegotiates: the server refuses, its read ends with an {@link SSLException}. */
     @Test
     void renegotiationRefused() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
                     .layer(TlsLayer.of(tls.serverContext("TLSv1.2"))));
@@ -334,7 +335,7 @@ class TlsTest extends TransportTestBase {
      */
     @Test
     void writeDeadlineCountsTheRecordsMade() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         byte[] data = randomBytes(16 << 20, 37);
         try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
                 .createServerSocket(0, 8, InetAddress.getLoopbackAddress());
@@ -385,7 +386,7 @@ class TlsTest extends TransportTestBase {
     /** A read whose deadline passes before any record ends with {@link DeadlineExceededException}; the next gets it. */
     @Test
     void readDeadline() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
                     .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
@@ -416,7 +417,7 @@ class TlsTest extends TransportTestBase {
      */
     @Test
     void shutdownOutputSendsCloseNotify() throws Exception {
-        TlsFixture tls = TlsFixture.get();
+        TlsFixture tls = tls();
         byte[] request = "request".getBytes(StandardCharsets.US_ASCII);
         byte[] answer = "answer after the request's end".getBytes(StandardCharsets.US_ASCII);
         try (SSLServerSocket ss = (SSLServerSocket) tls.jdkContext().getServerSocketFactory()
@@ -446,6 +447,15 @@ class TlsTest extends TransportTestBase {
             assertError(awaitResult(w), EOFException.class);
             w.free(c);
         }
+    }
+
+    /** gaio's TLS provider in these tests; {@link OpenSslTlsTest} runs them all again on OpenSSL. */
+    SslProvider provider() {
+        return SslProvider.JDK;
+    }
+
+    private TlsFixture tls() throws Exception {
+        return TlsFixture.get(provider());
     }
 
     // ---- peers ----

@@ -18,14 +18,16 @@ import javax.net.ssl.SSLHandshakeException;
  * when ciphertext goes out, and knows the requests and readiness. Loop thread only.
  */
 final class TlsRecords {
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0).asReadOnlyBuffer();
+    private static final ByteBuffer NO_ROOM = ByteBuffer.allocate(0);
 
     final SSLEngine engine;
     final CipherOut out;
     private final ByteBufAllocator allocator;
     private final CipherIn in;
     private final int packetSize;
-    private final int appSize;
+    /** Room for one record's plaintext; OpenSSL's engine asks for more once it sees a full record. */
+    private int appSize;
     /** Decrypted bytes no read has taken yet, else null. */
     private ByteBuf plain;
     /** The peer's close_notify came. */
@@ -86,7 +88,10 @@ final class TlsRecords {
         if (in.needsBytes()) {
             int n = in.fill(socket, packetSize);
             if (n == 0) {
-                return false;
+                // OpenSSL may finish a handshake whose last record it already took only at its next unwrap (a TLS 1.2
+                // client after the server's Finished): give it one without bytes. The JDK's engine just underflows.
+                return engine.unwrap(EMPTY, NO_ROOM).getHandshakeStatus()
+                        != SSLEngineResult.HandshakeStatus.NEED_UNWRAP;
             }
             if (n < 0) {
                 throw new SSLHandshakeException("the peer closed the connection during the TLS handshake");
@@ -110,7 +115,8 @@ final class TlsRecords {
             case CLOSED:
                 throw new SSLHandshakeException("the peer closed the TLS session during the handshake");
             case BUFFER_OVERFLOW:
-                throw new SSLException("the SSLEngine wants more than its application buffer size, " + appSize);
+                growAppSize();
+                return true;
             default:
                 return true;
         }
@@ -180,6 +186,10 @@ final class TlsRecords {
             produced = direct ? produced + res.bytesProduced() : deliver(dst, produced);
             switch (res.getStatus()) {
                 case CLOSED:
+                    if (!engine.isInboundDone()) {
+                        // OpenSSL says CLOSED for every record once our close_notify is out: not the peer's end.
+                        break;
+                    }
                     inputDone = true;
                     answerCloseNotify();
                     return produced > 0 ? produced : -1;
@@ -187,7 +197,8 @@ final class TlsRecords {
                     in.markUnderflow();
                     continue;
                 case BUFFER_OVERFLOW:
-                    throw new SSLException("the SSLEngine wants more than its application buffer size, " + appSize);
+                    growAppSize();
+                    continue;
                 default:
                     afterHandshakeMessage(res.getHandshakeStatus());
             }
@@ -195,6 +206,19 @@ final class TlsRecords {
                 return produced;
             }
         }
+    }
+
+    /**
+     * After a BUFFER_OVERFLOW with {@link #appSize} bytes of room: the engine's session may ask for more now (OpenSSL
+     * compares the room with a record's ciphertext length, which exceeds 16 KiB for a full record), as the
+     * {@code SSLEngine} contract allows; a size that did not grow is the engine's bug.
+     */
+    private void growAppSize() throws SSLException {
+        int wanted = engine.getSession().getApplicationBufferSize();
+        if (wanted <= appSize) {
+            throw new SSLException("the SSLEngine wants more than its application buffer size, " + appSize);
+        }
+        appSize = wanted;
     }
 
     /** TLS 1.2 answers the peer's close_notify with its own; the caller sends it. */
