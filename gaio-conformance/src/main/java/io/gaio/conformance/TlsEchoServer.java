@@ -63,6 +63,16 @@ final class TlsEchoServer {
         return endings;
     }
 
+    /** How many connections have ended so far. */
+    int ended() {
+        return endings.size();
+    }
+
+    /** How connection {@code i} (in the order they ended) ended: the error, or null when closed here. */
+    Throwable ending(int i) {
+        return endings.get(i);
+    }
+
     /** Handles a result of this server; false when it is someone else's. */
     boolean handle(OpResult r) {
         if (r.context() != CONTEXT) {

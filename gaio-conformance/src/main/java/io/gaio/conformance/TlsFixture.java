@@ -115,6 +115,17 @@ final class TlsFixture {
                 .build();
     }
 
+    /**
+     * A gaio client context on the fixture's provider that trusts only the JDK's default authorities, so it rejects
+     * the self-signed test certificate.
+     */
+    SslContext distrustingClientContext(String protocol) throws IOException {
+        return SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .protocols(protocol)
+                .build();
+    }
+
     /** A JDK context with the test key and trusting the test certificate, for JDK peers. */
     SSLContext jdkContext() throws GeneralSecurityException, IOException {
         KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());

@@ -25,6 +25,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -34,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -42,6 +44,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -209,38 +212,57 @@ class TlsTest extends TransportTestBase {
         }
     }
 
-    /** {@code openssl s_client} as the peer, TLS 1.2 and 1.3, verifying the certificate and asking for ALPN. */
+    /**
+     * {@code openssl s_client} as the peer, TLS 1.2 and 1.3, verifying the certificate and asking for ALPN; its second
+     * connection resumes the session of the first ({@code -sess_out}, {@code -sess_in}).
+     */
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
-    void opensslClient(String protocol, @TempDir Path dir) throws Exception {
+    void opensslClientAndResumption(String protocol, @TempDir Path dir) throws Exception {
         Assumptions.assumeTrue(opensslRuns(), "openssl is not installed here (no `openssl version`): the test needs "
                 + "openssl s_client as the peer");
         TlsFixture tls = tls();
         Path ca = dir.resolve("ca.pem");
         tls.writeCertificatePem(ca);
-        byte[] hello = "hello over TLS from openssl\n".getBytes(StandardCharsets.US_ASCII);
+        Path session = dir.resolve("session.pem");
+        String hello = "hello over TLS from openssl\n";
         try (Watcher w = newWatcher()) {
             Listener l = w.listen(loopback(0), ListenOptions.defaults()
                     .layer(TlsLayer.of(tls.serverContext(protocol))));
-            TlsEchoServer server = new TlsEchoServer(w, l, 1, true, hello.length);
-            Process p = new ProcessBuilder("openssl", "s_client", "-connect", "127.0.0.1:" + l.localAddress().getPort(),
-                    protocol.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2", "-CAfile", ca.toString(),
-                    "-verify_return_error", "-verify_ip", "127.0.0.1", "-alpn", "http/1.1", "-quiet")
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            try {
-                try (OutputStream stdin = p.getOutputStream()) {
-                    stdin.write(hello);
-                    stdin.flush();
-                    List<Throwable> endings = server.serve(1, TlsTest::unexpected);
-                    assertNull(endings.get(0), "the server closed after the echo");
-                }
-                byte[] out = p.getInputStream().readAllBytes();
-                assertTrue(p.waitFor(30, TimeUnit.SECONDS), "openssl s_client did not exit");
-                assertEquals(new String(hello, StandardCharsets.US_ASCII), new String(out, StandardCharsets.US_ASCII),
-                        "what openssl s_client printed");
-            } finally {
-                p.destroyForcibly();
+            TlsEchoServer server = new TlsEchoServer(w, l, 2, true, hello.length());
+            String first = opensslEcho(server, l, protocol, ca, hello, "-sess_out", session.toString());
+            assertTrue(first.contains("New, "), () -> "a new session first:\n" + first);
+            String second = opensslEcho(server, l, protocol, ca, hello, "-sess_in", session.toString());
+            assertTrue(second.contains("Reused, "), () -> "the session resumed:\n" + second);
+            assertTrue(second.contains("ALPN protocol: http/1.1"), () -> "ALPN:\n" + second);
+        }
+    }
+
+    /**
+     * Runs {@code openssl s_client}, which sends {@code hello} and prints what comes back until the server closes
+     * after the echo; returns its output, in which the echo is checked.
+     */
+    private static String opensslEcho(TlsEchoServer server, Listener l, String protocol, Path ca, String hello,
+                                      String... more) throws Exception {
+        List<String> command = new ArrayList<>(List.of("openssl", "s_client",
+                "-connect", "127.0.0.1:" + l.localAddress().getPort(),
+                protocol.equals("TLSv1.3") ? "-tls1_3" : "-tls1_2", "-CAfile", ca.toString(),
+                "-verify_return_error", "-verify_ip", "127.0.0.1", "-alpn", "http/1.1", "-ign_eof"));
+        command.addAll(List.of(more));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            Future<byte[]> output = peers.submit(() -> p.getInputStream().readAllBytes());
+            try (OutputStream stdin = p.getOutputStream()) {
+                stdin.write(hello.getBytes(StandardCharsets.US_ASCII));
             }
+            int ended = server.serve(server.ended() + 1, TlsTest::unexpected).size();
+            assertNull(server.ending(ended - 1), "the server closed after the echo");
+            String out = new String(output.get(30, TimeUnit.SECONDS), StandardCharsets.US_ASCII);
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), "openssl s_client did not exit");
+            assertTrue(out.contains(hello), () -> "the echo in what openssl s_client printed:\n" + out);
+            return out;
+        } finally {
+            p.destroyForcibly();
         }
     }
 
@@ -268,6 +290,81 @@ class TlsTest extends TransportTestBase {
                 endings = server.serve(2, TlsTest::unexpected);
                 assertArrayEquals(data, client.get(30, TimeUnit.SECONDS));
                 assertInstanceOf(EOFException.class, endings.get(1), "the TLS client after the garbage");
+            }
+        }
+    }
+
+    /**
+     * A gaio client that does not trust the server's certificate: its request ends with an
+     * {@link SSLHandshakeException}, the server's read with the client's alert, and a trusting client of the same
+     * listener, on the same watcher, is served after it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
+    void clientRejectsTheCertificate(String protocol) throws Exception {
+        TlsFixture tls = tls();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext(protocol))));
+            TlsEchoServer server = new TlsEchoServer(w, l, 2, true, 1);
+            Connection distrusting = w.connect("distrusting", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.distrustingClientContext(protocol))));
+            w.read("distrusting", distrusting, null);
+            List<OpResult> client = new ArrayList<>();
+            List<Throwable> endings = server.serve(1, client::add);
+            assertInstanceOf(SSLException.class, endings.get(0), "the server's read after the client's alert");
+            client.addAll(awaitResults(w, 2 - client.size()));
+            assertSuccess(client.get(0));
+            SSLHandshakeException rejected = assertInstanceOf(SSLHandshakeException.class, client.get(1).error(),
+                    "the distrusting client's read");
+            assertTrue(String.valueOf(rejected.getMessage()).toLowerCase(Locale.ROOT).contains("cert")
+                    || rejected.getCause() != null, () -> "a reason that names the certificate: " + rejected);
+            w.free(distrusting);
+
+            Connection trusting = w.connect("trusting", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext(protocol))));
+            w.write("trusting", trusting, bufferOf(new byte[] {9}));
+            byte[] echoed = readAll(w, trusting, 1, r -> {
+                if (!server.handle(r)) {
+                    assertSuccess(r);
+                    if (r.operation() == Operation.WRITE) {
+                        r.buffer().release();
+                    }
+                }
+            });
+            assertEquals(9, echoed[0]);
+            w.free(trusting);
+        }
+    }
+
+    /**
+     * Peers that connect and then say nothing, on either side: the first read's deadline ends the stalled handshake
+     * with {@link DeadlineExceededException}, and the connection is freed without leaking.
+     */
+    @Test
+    void stalledHandshakeEndsAtTheReadDeadline() throws Exception {
+        TlsFixture tls = tls();
+        try (Watcher w = newWatcher();
+             ServerSocket silentServer = new ServerSocket(0, 8, InetAddress.getLoopbackAddress())) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            w.accept("accept", l);
+            try (SocketChannel silentClient = Loopback.client(l.localAddress())) {
+                OpResult accepted = awaitResult(w);
+                assertSuccess(accepted);
+                Connection c = (Connection) accepted.connection();
+                w.readTimeout("server", c, null, Duration.ofMillis(300));
+                assertError(awaitResult(w), DeadlineExceededException.class);
+                w.free(c);
+            }
+            Connection client = w.connect("client", (InetSocketAddress) silentServer.getLocalSocketAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            try (Socket accepted = silentServer.accept()) {
+                assertSuccess(awaitResult(w));
+                w.readTimeout("client", client, null, Duration.ofMillis(300));
+                assertError(awaitResult(w), DeadlineExceededException.class);
+                w.free(client);
+                assertTrue(accepted.getInputStream().read() >= 0, "the ClientHello reached the silent server");
             }
         }
     }
