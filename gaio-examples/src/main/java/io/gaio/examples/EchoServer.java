@@ -6,6 +6,7 @@ import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.gaio.WatcherClosedException;
+import io.gaio.spi.SocketLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
@@ -76,12 +77,14 @@ public final class EchoServer implements AutoCloseable {
     static void main(Options options) throws Exception {
         int bufferSize = options.intValue("buffer", 0);
         boolean onLoop = options.value("collect", "waitio").equals("loop");
+        SocketLayer tls = options.serverTls();
         EchoServer server = new EchoServer(options.newWatcherBuilder(), bufferSize, onLoop);
         Watcher watcher = server.watcher;
         Runtime.getRuntime().addShutdownHook(new Thread(server::close));
         InetSocketAddress address = server.start(
-                new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)));
-        System.out.println("echo server listening on " + address + " (transport " + watcher.transport()
+                new InetSocketAddress(options.value("host", "127.0.0.1"), options.intValue("port", 9000)), tls);
+        System.out.println("echo server listening on " + address + (tls != null ? " with TLS" : "")
+                + " (transport " + watcher.transport()
                 + ", " + (bufferSize == 0 ? "swap-buffer reads" : bufferSize + "-byte buffers")
                 + (onLoop ? ", echoing on the event loop" : ", echoing on a waitIO() thread") + ")");
         server.join();
@@ -95,7 +98,20 @@ public final class EchoServer implements AutoCloseable {
      * @throws IOException when it cannot listen
      */
     public InetSocketAddress start(InetSocketAddress address) throws IOException {
-        listener = Accepts.open(watcher, address);
+        return start(address, null);
+    }
+
+    /**
+     * Starts listening and serving, with {@code layer} over every accepted connection: for example TLS,
+     * {@code TlsLayer.of(sslContext)}. Reads and writes then move the layer's plaintext; the echo is the same.
+     *
+     * @param address where to listen
+     * @param layer   the layer, or null for plain TCP
+     * @return the address it listens on (with the port chosen, if port 0 was asked for)
+     * @throws IOException when it cannot listen
+     */
+    public InetSocketAddress start(InetSocketAddress address, SocketLayer layer) throws IOException {
+        listener = Accepts.open(watcher, address, layer);
         if (echoer != null) {
             echoer.start();
         }

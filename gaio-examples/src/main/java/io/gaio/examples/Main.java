@@ -8,9 +8,10 @@ import java.util.Arrays;
 /**
  * Runs one of gaio's examples: {@code java -jar gaio-examples.jar COMMAND [options]}.
  * <ul>
- *   <li>{@code echo-server --port 9000 [--transport epoll|nio|io_uring] [--buffer N] [--collect waitio|loop]}:
- *       echoes every connection ({@code --buffer 0}, the default, reads into the swap buffer; {@code --collect loop}
- *       echoes on the event loop through a completion handler instead of a {@code waitIO()} thread).</li>
+ *   <li>{@code echo-server --port 9000 [--transport epoll|nio|io_uring] [--buffer N] [--collect waitio|loop]
+ *       [--tls-cert FILE --tls-key FILE]}: echoes every connection ({@code --buffer 0}, the default, reads into the
+ *       swap buffer; {@code --collect loop} echoes on the event loop through a completion handler instead of a
+ *       {@code waitIO()} thread; with a PEM certificate and key it serves TLS on the same port).</li>
  *   <li>{@code push-server --port 9000 [--transport T]}: pushes a line a second to every connection.</li>
  *   <li>{@code relay --port 9001 --to HOST:PORT [--transport T]}: a TCP proxy that reads from one side only as fast
  *       as the other side accepts the writes, and passes a half-close through either way.</li>
@@ -41,7 +42,12 @@ public final class Main {
         }
         switch (args[0]) {
             case "echo-server":
-                EchoServer.main(options);
+                try {
+                    EchoServer.main(options);
+                } catch (IllegalArgumentException e) {
+                    System.err.println(e.getMessage());
+                    System.exit(2);
+                }
                 break;
             case "push-server":
                 PushServer.main(options);
@@ -80,7 +86,8 @@ public final class Main {
 
     private static void usage() {
         System.err.println("usage: java -jar gaio-examples.jar echo-server|push-server --port PORT [--transport NAME]"
-                + " [--buffer BYTES] [--collect waitio|loop]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
+                + " [--buffer BYTES] [--collect waitio|loop]\n       java -jar gaio-examples.jar echo-server --port PORT"
+                + " --tls-cert CERT.pem --tls-key KEY.pem [...]\n       java -jar gaio-examples.jar relay --port PORT --to HOST:PORT"
                 + " [--transport NAME]\n       java -jar gaio-examples.jar demo [--connections N] [--size BYTES]"
                 + " [--rounds R] [--transport NAME]\n       java -jar gaio-examples.jar transports");
     }
