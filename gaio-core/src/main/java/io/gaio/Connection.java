@@ -3,6 +3,7 @@ package io.gaio;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketOption;
+import java.util.Objects;
 
 /**
  * A TCP connection the watcher owns from the start: accepted on one of its {@link Listener}s or opened by
@@ -81,6 +82,21 @@ public final class Connection {
     public <T> Connection setOption(SocketOption<T> option, T value) throws IOException {
         LoopCalls.setOption(state, option, value);
         return this;
+    }
+
+    /**
+     * What the connection's layer tells about it, as {@code type}: with gaio-tls,
+     * {@code c.layer(TlsHandshake.class)} gives the TLS protocol, cipher suite, ALPN protocol and the peer's
+     * certificates once the handshake is over. Asked on the watcher's event loop, like {@link #getOption}; also after
+     * the connection was closed.
+     *
+     * @param type what to ask for
+     * @param <T>  its type
+     * @return the answer; {@code null} without a layer, when the layer has nothing of that type, or before it knows
+     *         (a TLS handshake still under way: it is over once a read or write of the connection has completed)
+     */
+    public <T> T layer(Class<T> type) {
+        return LoopCalls.describe(state, Objects.requireNonNull(type, "type"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.gaio;
 
+import io.gaio.spi.LayeredSocket;
 import io.gaio.spi.TransportSocket;
 import io.netty.channel.IoEventLoop;
 import io.netty.util.concurrent.Future;
@@ -24,6 +25,16 @@ final class LoopCalls {
             return run(conn.engine.loop, () -> conn.closed || !conn.isEstablished() ? null
                     : local ? conn.socket.localAddress() : conn.socket.remoteAddress());
         } catch (IOException closedMeanwhile) {
+            return null;
+        }
+    }
+
+    /** What the connection's layer tells as {@code type}, asked on the loop; null without a layer or a loop. */
+    static <T> T describe(Conn conn, Class<T> type) {
+        try {
+            return run(conn.engine.loop, () -> conn.socket instanceof LayeredSocket
+                    ? ((LayeredSocket) conn.socket).describe(type) : null);
+        } catch (IOException loopGone) {
             return null;
         }
     }

@@ -106,13 +106,24 @@ final class TlsFixture {
                 .build();
     }
 
-    /** A gaio client context on the fixture's provider, for {@code protocol} only, trusting the test certificate. */
+    /**
+     * A gaio client context on the fixture's provider, for {@code protocol} only, trusting the test certificate and
+     * asking ALPN for {@code http/1.1}.
+     */
     SslContext clientContext(String protocol) throws IOException {
         return SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols(protocol)
                 .trustManager(certificate)
+                .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                        ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                        ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "http/1.1"))
                 .build();
+    }
+
+    /** The test certificate. */
+    X509Certificate certificate() {
+        return certificate;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.gaio.conformance;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -15,6 +16,7 @@ import io.gaio.Listener;
 import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
+import io.gaio.tls.TlsHandshake;
 import io.gaio.tls.TlsLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
@@ -175,6 +177,59 @@ class TlsTest extends TransportTestBase {
             assertSuccess(ends.get(0));
             assertError(ends.get(1), EOFException.class);
             w.free(c);
+        }
+    }
+
+    /**
+     * Both ends of a TLS 1.3 connection tell what the handshake settled through {@code Connection.layer}: protocol,
+     * one cipher suite, the ALPN protocol the client asked for, the server's certificate at the client, none at the
+     * server (it asked for none); nothing of another type, nothing on a plain connection.
+     */
+    @Test
+    void connectionsTellTheHandshake() throws Exception {
+        TlsFixture tls = tls();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.3"))));
+            w.accept("accept", l);
+            Connection client = w.connect("client", l.localAddress(),
+                    ConnectOptions.defaults().layer(TlsLayer.of(tls.clientContext("TLSv1.3"))));
+            w.write("client", client, bufferOf(new byte[] {5}));
+            Connection server = null;
+            boolean written = false;
+            boolean read = false;
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!(written && read)) {
+                assertTrue(System.nanoTime() - deadline < 0, "the write and the server's read within " + WAIT);
+                for (OpResult r : w.waitIO(Duration.ofMillis(200))) {
+                    assertSuccess(r);
+                    if (r.operation() == Operation.ACCEPT) {
+                        server = (Connection) r.connection();
+                        w.read("server", server, null);
+                    } else if (r.operation() == Operation.WRITE) {
+                        r.buffer().release();
+                        written = true;
+                    } else if (r.operation() == Operation.READ) {
+                        assertEquals(5, r.buffer().getByte(r.buffer().readerIndex()));
+                        read = true;
+                    }
+                }
+            }
+            TlsHandshake atClient = client.layer(TlsHandshake.class);
+            TlsHandshake atServer = server.layer(TlsHandshake.class);
+            assertEquals("TLSv1.3", atClient.protocol());
+            assertEquals("TLSv1.3", atServer.protocol());
+            assertEquals(atServer.cipherSuite(), atClient.cipherSuite());
+            assertEquals("http/1.1", atClient.applicationProtocol());
+            assertEquals("http/1.1", atServer.applicationProtocol());
+            assertEquals(List.of(tls.certificate()), atClient.peerCertificates());
+            assertEquals(List.of(), atServer.peerCertificates());
+            assertNull(client.layer(String.class), "nothing of another type");
+            // The session ticket is read, so that freeing sends close_notify rather than a reset.
+            w.read("client", client, null);
+            w.free(client);
+            w.free(server);
+            assertNotNull(atClient.session(), "the handshake is kept after the connection ended");
         }
     }
 

@@ -23,4 +23,16 @@ public interface LayeredSocket extends TransportSocket, ReadinessListener {
      */
     @Override
     IoHandle ioHandle();
+
+    /**
+     * What this layer can tell about its connection as {@code type}, for {@code Connection.layer}: for example a TLS
+     * handshake's outcome. Called on the event loop thread, also after the socket was closed.
+     *
+     * @param type what the caller asks for
+     * @param <T>  its type
+     * @return the answer, or {@code null} when the layer has nothing of that type (yet); the default: nothing
+     */
+    default <T> T describe(Class<T> type) {
+        return null;
+    }
 }

@@ -30,7 +30,8 @@ import java.util.Objects;
  * connection holds no buffer. TLS 1.2 renegotiation is refused (an {@code SSLException}); TLS 1.3 key updates are
  * answered. A peer's close_notify is the end of the stream ({@link java.io.EOFException}); a TCP end without
  * close_notify fails the read with an {@code SSLException} that says the data may be truncated. {@code free} and
- * {@code shutdownOutput} send close_notify first. ALPN and every other setting come from the {@code SslContext}.
+ * {@code shutdownOutput} send close_notify first. ALPN and every other setting come from the {@code SslContext};
+ * what the handshake settled is {@code connection.layer(TlsHandshake.class)}.
  */
 public final class TlsLayer implements SocketLayer {
     private final SslContext context;

@@ -51,6 +51,8 @@ final class TlsSocket implements LayeredSocket {
     private boolean connected;
     private boolean started;
     private boolean handshaking;
+    /** What the handshake settled, once it ended. */
+    private TlsHandshake settled;
     /** Why the connection cannot go on: every later read (once decrypted bytes are taken) and write throws it. */
     private IOException failure;
     /**
@@ -270,6 +272,7 @@ final class TlsSocket implements LayeredSocket {
                         break;
                     default:
                         handshaking = false;
+                        settled = TlsHandshake.of(engine);
                         wakeNeeded = true;
                 }
             }
@@ -524,6 +527,11 @@ final class TlsSocket implements LayeredSocket {
             }
         }
         inner.close();
+    }
+
+    @Override
+    public <T> T describe(Class<T> type) {
+        return type == TlsHandshake.class ? type.cast(settled) : null;
     }
 
     /** A close_notify or a write's records the transport still holds keep a closing watcher waiting for them. */
