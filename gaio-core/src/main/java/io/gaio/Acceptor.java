@@ -67,10 +67,16 @@ final class Acceptor implements ReadinessListener {
             TransportSocket accepted;
             try {
                 accepted = options.accept(socket, conn, engine.loop);
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
                 spare = conn;
                 backOff();
                 engine.complete(pending.poll(), e);
+                continue;
+            } catch (RuntimeException e) {
+                // A layer that could not set up (no SSLEngine...): reported like a connect's, as an IOException.
+                spare = conn;
+                backOff();
+                engine.complete(pending.poll(), new IOException("could not set up the accepted connection: " + e, e));
                 continue;
             }
             if (accepted == null) {

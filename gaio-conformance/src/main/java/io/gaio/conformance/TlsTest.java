@@ -20,7 +20,10 @@ import io.gaio.tls.TlsHandshake;
 import io.gaio.tls.TlsLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.ssl.DelegatingSslContext;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -45,6 +48,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLParameters;
@@ -422,6 +426,44 @@ class TlsTest extends TransportTestBase {
                 assertTrue(accepted.getInputStream().read() >= 0, "the ClientHello reached the silent server");
             }
         }
+    }
+
+    /**
+     * A layer that fails once the socket exists (here the {@code SslContext} cannot make an engine): the accept and
+     * the connect complete with an {@link IOException} caused by it, the peer of the accepted socket sees it closed,
+     * and no descriptor is left (the class's descriptor check).
+     */
+    @Test
+    void layerThatFailsClosesTheSocket() throws Exception {
+        TlsFixture tls = tls();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(failingEngines(tls.serverContext("TLSv1.3")))));
+            w.accept("accept", l);
+            try (SocketChannel client = Loopback.client(l.localAddress())) {
+                IOException e = assertError(awaitResult(w), IOException.class);
+                assertInstanceOf(IllegalStateException.class, e.getCause(), "the layer's error");
+                assertTrue(e.getMessage().contains("no engine"), e::getMessage);
+                client.socket().setSoTimeout((int) WAIT.toMillis());
+                assertEquals(-1, client.socket().getInputStream().read(), "the accepted socket was closed");
+            }
+            Connection c = w.connect("client", l.localAddress(), ConnectOptions.defaults()
+                    .layer(TlsLayer.of(failingEngines(tls.clientContext("TLSv1.3")))));
+            IOException e = assertError(awaitResult(w), IOException.class);
+            assertInstanceOf(IllegalStateException.class, e.getCause(), "the layer's error");
+            assertTrue(e.getMessage().contains("no engine"), e::getMessage);
+            assertTrue(!c.isOpen(), "the failed connect's connection is closed");
+        }
+    }
+
+    private static SslContext failingEngines(SslContext context) {
+        return new DelegatingSslContext(context) {
+            @Override
+            protected void initEngine(SSLEngine engine) {
+                ReferenceCountUtil.release(engine);
+                throw new IllegalStateException("test: no engine for this connection");
+            }
+        };
     }
 
     /** A peer that ends TCP without close_notify: the bytes before arrive, then the read fails as truncated. */
