@@ -162,7 +162,8 @@ final class TlsSocket implements LayeredSocket {
         }
         boolean wasPending = out.isPending();
         try {
-            if (writable && wasPending && writeFailure == null) {
+            // A lent send is collected even after a write failed: left uncollected, its buffer would never return.
+            if (writable && wasPending && (writeFailure == null || out.isLent())) {
                 flushOrFailWrites();
             }
             if (handshaking) {
@@ -339,7 +340,7 @@ final class TlsSocket implements LayeredSocket {
             }
             // A key update's answer or a close_notify's may wait to go out. A peer that closed meanwhile fails
             // that send (EPIPE): later writes report it, this read still returns what it got, the end included.
-            if (out.isPending() && !out.isLent()) {
+            if (out.isPending() && !out.isLent() && writeFailure == null) {
                 flushOrFailWrites();
                 if (!out.isPending() && lentPlain >= 0) {
                     wakeNeeded = true;
@@ -515,6 +516,7 @@ final class TlsSocket implements LayeredSocket {
         if (lentPlain >= 0) {
             wakeLater();
         }
+        collectAfterClose();
         if (out.isLent()) {
             // A completion-based transport holds the close_notify (or a write's records), maybe not even submitted
             // to the kernel yet: closing the socket now would cancel it, and the peer would see a truncated end. The
