@@ -1,5 +1,8 @@
 package io.gaio;
 
+import io.gaio.spi.LayeredConnection;
+import io.gaio.spi.LayeredSocket;
+import io.gaio.spi.ReadinessListener;
 import io.gaio.spi.TransportListener;
 import io.gaio.spi.TransportProvider;
 import io.gaio.spi.TransportSocket;
@@ -418,7 +421,7 @@ final class Engine {
     private Conn delegate(OpResult r) {
         Conn conn = new Conn(this, r.connection);
         try {
-            conn.socket = transport.adopt(r.connection, conn);
+            conn.socket = adopt(r.connection, conn);
         } catch (IOException | RuntimeException e) {
             complete(r, new ConnectionClosedException("gaio could not take over " + r.connection + " (" + e
                     + "); is it closed? Submit only open, connected sockets", e));
@@ -436,6 +439,24 @@ final class Engine {
             conn.cleanable = CLEANER.register(r.connection, new CollectedConnection(this, conn));
         }
         return conn;
+    }
+
+    /** Has the transport take over a caller's object; a {@link LayeredConnection}'s own one under its layer. */
+    private TransportSocket adopt(Object connection, ReadinessListener listener) throws IOException {
+        if (!(connection instanceof LayeredConnection)) {
+            return transport.adopt(connection, listener);
+        }
+        LayeredConnection layeredConnection = (LayeredConnection) connection;
+        LayeredSocket layered = layeredConnection.newSocket(listener, loop);
+        TransportSocket adopted;
+        try {
+            adopted = transport.adopt(layeredConnection.connection(), layered);
+        } catch (IOException | RuntimeException e) {
+            // The layer's state (a TLS session's engine and buffers) is released by its socket's close.
+            closeQuietly(layered);
+            throw e;
+        }
+        return ListenOptions.wrap(layered, adopted);
     }
 
     /** Finishes a request and stages its result; callers publish the batch with {@link #flush} or {@link #flushSoon}. */
@@ -578,7 +599,7 @@ final class Engine {
             complete(r, reason);
             if (isDelegation(r)) {
                 try {
-                    closeQuietly(transport.adopt(r.connection, (readable, writable) -> { }));
+                    closeQuietly(adopt(r.connection, (readable, writable) -> { }));
                 } catch (IOException | RuntimeException alreadyClosed) {
                     // Closed before, by its own close or by an earlier request of this sweep.
                 }

@@ -1,5 +1,6 @@
 package io.gaio;
 
+import io.gaio.spi.LayeredConnection;
 import io.gaio.spi.TransportProvider;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -473,9 +474,11 @@ public final class Watcher implements AutoCloseable {
         if (connection == null) {
             throw new UnsupportedConnectionException("the connection is null; pass " + engine.transport.supportedTypes());
         }
-        if (!engine.transport.supports(connection)) {
+        Object own = connection instanceof LayeredConnection ? ((LayeredConnection) connection).connection()
+                : connection;
+        if (!engine.transport.supports(own)) {
             throw new UnsupportedConnectionException("gaio transport '" + engine.transport.name()
-                    + "' cannot take over a " + connection.getClass().getName() + "; pass "
+                    + "' cannot take over a " + own.getClass().getName() + "; pass "
                     + engine.transport.supportedTypes());
         }
     }

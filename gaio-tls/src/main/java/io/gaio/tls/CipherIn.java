@@ -70,6 +70,21 @@ final class CipherIn {
         return n;
     }
 
+    /**
+     * Starts with ciphertext another TLS implementation read and did not unwrap (a partial record, say): copied into a
+     * buffer of this object's own with room for one record, and released.
+     */
+    void preload(ByteBuf leftover, int recordSize) {
+        try {
+            if (leftover.isReadable()) {
+                buf = allocator.directBuffer(Math.max(recordSize, leftover.readableBytes()));
+                buf.writeBytes(leftover);
+            }
+        } finally {
+            leftover.release();
+        }
+    }
+
     private void releaseIfEmpty() {
         if (buf != null && !buf.isReadable()) {
             release();

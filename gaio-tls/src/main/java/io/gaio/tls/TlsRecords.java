@@ -42,6 +42,25 @@ final class TlsRecords {
         this.appSize = engine.getSession().getApplicationBufferSize();
     }
 
+    /**
+     * The records of a session another TLS implementation established (Netty's {@code SslHandler}): reads deliver
+     * {@code plain}, plaintext it decrypted and the application did not consume, then what {@code cipher}, ciphertext
+     * it read and did not unwrap, and the socket hold. Takes over both buffers and the engine; releases them if it
+     * fails.
+     */
+    static TlsRecords resumed(SSLEngine engine, ByteBufAllocator allocator, ByteBuf cipher, ByteBuf plain) {
+        TlsRecords records = new TlsRecords(engine, allocator);
+        records.plain = plain;
+        records.releasePlainIfEmpty();
+        try {
+            records.in.preload(cipher, records.packetSize);
+        } catch (RuntimeException e) {
+            records.release();
+            throw e;
+        }
+        return records;
+    }
+
     boolean hasPlaintext() {
         return plain != null;
     }

@@ -76,6 +76,7 @@ final class TlsSocket implements LayeredSocket {
     /** The interest last passed to the transport's socket, -1 when it must be passed again. */
     private int innerInterest = -1;
 
+    /** TLS on a connection the watcher accepts or connects; the engine is made once the transport's socket is. */
     TlsSocket(SslContext context, ByteBufAllocator allocator, ReadinessListener up, InetSocketAddress remote,
               IoEventLoop loop) {
         this.context = context;
@@ -85,9 +86,27 @@ final class TlsSocket implements LayeredSocket {
         this.loop = loop;
     }
 
+    /**
+     * TLS going on over a connection taken over with its session established: {@code records} hold the session's
+     * engine and the bytes the previous implementation left. Closed before {@link #wrap}, it releases them.
+     */
+    static TlsSocket resumed(TlsRecords records, ReadinessListener up, IoEventLoop loop) {
+        TlsSocket socket = new TlsSocket(null, null, up, null, loop);
+        socket.records = records;
+        socket.engine = records.engine;
+        socket.out = records.out;
+        socket.connected = true;
+        socket.started = true;
+        socket.settled = TlsHandshake.of(records.engine);
+        return socket;
+    }
+
     @Override
     public void wrap(TransportSocket socket) {
         inner = socket;
+        if (records != null) {
+            return;
+        }
         engine = remote == null ? context.newEngine(allocator)
                 : context.newEngine(allocator, remote.getHostString(), remote.getPort());
         records = new TlsRecords(engine, allocator);
@@ -103,7 +122,7 @@ final class TlsSocket implements LayeredSocket {
     @Override
     public void attach(IoRegistration registration) {
         inner.attach(registration);
-        if (connected) {
+        if (connected && !started) {
             begin();
         }
     }
@@ -500,6 +519,12 @@ final class TlsSocket implements LayeredSocket {
     @Override
     public void close() throws IOException {
         if (closed) {
+            return;
+        }
+        if (inner == null) {
+            // A resumed session whose connection the transport could not take over: nothing to send or close.
+            closed = true;
+            records.release();
             return;
         }
         if (started && !handshaking && failure == null && writeFailure == null && !out.isPending()) {
