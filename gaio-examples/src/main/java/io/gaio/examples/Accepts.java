@@ -7,6 +7,7 @@ import io.gaio.ListenOptions;
 import io.gaio.OpResult;
 import io.gaio.Watcher;
 import io.gaio.WatcherClosedException;
+import io.gaio.spi.SocketLayer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -33,8 +34,21 @@ final class Accepts {
      * @return the listener; closing it completes the pending accepts with {@link ConnectionClosedException}
      */
     static Listener open(Watcher watcher, InetSocketAddress address) throws IOException {
-        Listener listener = watcher.listen(address, ListenOptions.defaults().backlog(EchoServer.BACKLOG)
-                .option(StandardSocketOptions.TCP_NODELAY, true));
+        return open(watcher, address, null);
+    }
+
+    /**
+     * {@link #open(Watcher, InetSocketAddress)}, with every accepted connection wrapped in {@code layer} (TLS, say).
+     *
+     * @param layer the layer, or {@code null} for plain connections
+     */
+    static Listener open(Watcher watcher, InetSocketAddress address, SocketLayer layer) throws IOException {
+        ListenOptions options = ListenOptions.defaults().backlog(EchoServer.BACKLOG)
+                .option(StandardSocketOptions.TCP_NODELAY, true);
+        if (layer != null) {
+            options.layer(layer);
+        }
+        Listener listener = watcher.listen(address, options);
         for (int i = 0; i < PENDING; i++) {
             watcher.accept(null, listener);
         }

@@ -6,6 +6,7 @@ import io.gaio.OpResult;
 import io.gaio.Operation;
 import io.gaio.Watcher;
 import io.gaio.WatcherClosedException;
+import io.gaio.spi.SocketLayer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import java.io.IOException;
@@ -44,6 +45,8 @@ public final class EchoServer implements AutoCloseable {
     /** The {@code waitIO()} thread; null when the watcher's event loop runs the echo through a handler. */
     private final Thread echoer;
     private final CountDownLatch closed = new CountDownLatch(1);
+    /** Wraps every accepted connection (TLS, say); {@code null} for plain ones. */
+    private final SocketLayer layer;
     private volatile Listener listener;
 
     /**
@@ -56,6 +59,7 @@ public final class EchoServer implements AutoCloseable {
         this.watcher = watcher;
         this.bufferSize = bufferSize;
         this.echoer = daemon(this::echoLoop, "gaio-echo-waitio");
+        this.layer = null;
     }
 
     /**
@@ -67,7 +71,21 @@ public final class EchoServer implements AutoCloseable {
      * @param onLoop     echo on the event loop instead of a {@code waitIO()} thread
      */
     public EchoServer(Watcher.Builder builder, int bufferSize, boolean onLoop) {
+        this(builder, bufferSize, onLoop, null);
+    }
+
+    /**
+     * {@link #EchoServer(Watcher.Builder, int, boolean)}, with every accepted connection wrapped in {@code layer}:
+     * the echo then reads and writes the layer's plaintext (gaio-benchmarks' TLS echo passes gaio-tls's layer).
+     *
+     * @param builder    the watcher to build, transport and all
+     * @param bufferSize 0 to read into the swap buffer, else the size of each connection's own buffer
+     * @param onLoop     echo on the event loop instead of a {@code waitIO()} thread
+     * @param layer      the layer, or {@code null} for plain connections
+     */
+    public EchoServer(Watcher.Builder builder, int bufferSize, boolean onLoop, SocketLayer layer) {
         this.bufferSize = bufferSize;
+        this.layer = layer;
         // The handler runs only once start() submitted the accepts, after the watcher field is set.
         this.watcher = onLoop ? builder.completionHandler(batch -> batch.forEach(this::echo)).build() : builder.build();
         this.echoer = onLoop ? null : daemon(this::echoLoop, "gaio-echo-waitio");
@@ -95,7 +113,7 @@ public final class EchoServer implements AutoCloseable {
      * @throws IOException when it cannot listen
      */
     public InetSocketAddress start(InetSocketAddress address) throws IOException {
-        listener = Accepts.open(watcher, address);
+        listener = Accepts.open(watcher, address, layer);
         if (echoer != null) {
             echoer.start();
         }
