@@ -324,8 +324,9 @@ static void on_echo(struct conn *c) {
 /*
  * Reads until the socket is empty, checking every byte against what was sent. A short read means it is empty:
  * under edge triggering, bytes arriving later raise a new event, so the extra recv() that would return EAGAIN is
- * saved (one system call per message, as Netty saves it too). Not with TLS: a TLS read returns one record, so only
- * EAGAIN tells that nothing is left.
+ * saved (one system call per message, as Netty saves it too). A TLS read returns one record, short or not: there a
+ * whole echo (outside the stream), with no record's rest left in OpenSSL, says it instead, since the servers send
+ * nothing after an echo until the next message.
  */
 static void receive(struct conn *c) {
     for (ssize_t n = RECV_SIZE; n == RECV_SIZE || c->ssl != NULL;) {
@@ -366,7 +367,7 @@ static void receive(struct conn *c) {
         c->recvd += (uint64_t) n;
         if (c->recvd == msg_size) {
             on_echo(c);
-            if (c->state != ACTIVE) {
+            if (c->state != ACTIVE || (c->ssl != NULL && SSL_pending(c->ssl) == 0)) {
                 return;
             }
         }
