@@ -3,7 +3,7 @@
  * after start-up, so that it spends less CPU per message than any server it drives (the runner reports its CPU use).
  *
  *   loadgen -m MODE -p PORT [-h HOST] [-c N] [-s BYTES] [-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW]
- *           [-S SOURCE_ADDRESS] [-T TIMEOUT_SECONDS] [-M]
+ *           [-S SOURCE_ADDRESS] [-T TIMEOUT_SECONDS] [-M] [-t]
  *
  * Modes (every echoed byte is checked against what was sent):
  *   burst     N connections each send S bytes once and wait for the echo; wall time from the first connect to the
@@ -12,6 +12,10 @@
  *             each (the next message leaves when the last one is back); messages/s and round-trip latency.
  *   stream    N connections (1 by default) send S-byte chunks (64 KiB by default) as fast as the server echoes them;
  *             MB/s (10^6 bytes) echoed back during -d seconds, after -W seconds of warm-up.
+ *   handshake N connections at a time, R rounds (N × R connections in all): each connects (and with -t completes
+ *             the TLS handshake), echoes one S-byte message, closes, and a new connection takes its place;
+ *             handshakes/s over the whole run, and latency from the connect to the end of the handshake (TCP: the
+ *             connect).
  *   idle      -c takes an ascending list (e.g. 1000,10000): opens connections up to each total, each echoing S bytes
  *             once, prints "IDLE <total>" and waits for a line on stdin before going on. The server's connections
  *             then idle with a read pending, which is when the runner samples the server's memory.
@@ -27,6 +31,11 @@
  * followed by a wait for a line on stdin, so that the runner reads its counters while the server idles. The window
  * holds the measured phase and, for the stream, its warm-up: a pause between the two would stall the stream.
  *
+ * -t speaks TLS (OpenSSL, non-blocking) on every connection: TLS 1.3 only, TLS_AES_128_GCM_SHA256, X25519, no
+ * session resumption (every handshake is a full one) and no certificate check (the servers' certificates are
+ * self-signed; the signature over the handshake is still verified). Messages, payloads and checks are the same,
+ * in plaintext; without -t nothing goes through OpenSSL.
+ *
  * Prints one line "RESULT key=value ..." on stdout: cpu_pct is this process's CPU use during the measured phase,
  * cpu_total_ns its CPU time since it started, window_bytes (stream) the bytes echoed in the -M window. Exit status:
  * 0, 3 when a connection failed, 4 on timeout.
@@ -36,6 +45,8 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,12 +67,13 @@
 #define CONNS_PER_SOURCE 20000
 #define MAX_STEPS 16
 
-enum mode { BURST, PINGPONG, STREAM, IDLE };
-enum phase { OPENING, ROUND_TRIPS, STREAMING };
-enum state { UNUSED, CONNECTING, ACTIVE, FAILED };
+enum mode { BURST, PINGPONG, STREAM, IDLE, HANDSHAKE };
+enum phase { OPENING, ROUND_TRIPS, STREAMING, CHURNING };
+enum state { UNUSED, CONNECTING, HANDSHAKING, ACTIVE, FAILED };
 
 struct conn {
     int fd;
+    SSL *ssl;         /* with -t only */
     uint8_t state;
     uint8_t busy;     /* counts towards the current target: connecting, or echoes still to come */
     uint32_t rounds;  /* echoes completed in the current phase */
@@ -83,9 +95,11 @@ static struct {
     int bind_source;
     uint32_t source; /* host byte order */
     int marks;
+    int tls;
 } cfg = {.size = 64, .rounds = 100, .duration = 5, .warmup = 1, .window = 4000, .timeout = 300};
 
 static int ep;
+static SSL_CTX *tls_ctx;
 static struct conn *conns;
 static enum phase phase;
 static uint32_t msg_size; /* bytes per message in the current phase */
@@ -94,7 +108,7 @@ static uint32_t payload_len;
 static char recv_buf[RECV_SIZE];
 static uint64_t *lat;
 static size_t lat_n, lat_cap;
-static int next_conn, inflight, settled, errors, ok;
+static int next_conn, inflight, settled, errors, ok, launched, total;
 static uint64_t first_connect, last_echo, deadline;
 static const char *first_error;
 
@@ -112,8 +126,9 @@ static uint64_t cpu_ns(void) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: loadgen -m burst|pingpong|stream|idle -p PORT [-h HOST] [-c N[,N...]] [-s BYTES] "
-                    "[-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW] [-S SOURCE_ADDRESS] [-T SECONDS] [-M]\n");
+    fprintf(stderr, "usage: loadgen -m burst|pingpong|stream|idle|handshake -p PORT [-h HOST] [-c N[,N...]] "
+                    "[-s BYTES] [-r ROUNDS] [-d SECONDS] [-W SECONDS] [-w WINDOW] [-S SOURCE_ADDRESS] [-T SECONDS] "
+                    "[-M] [-t]\n");
     exit(2);
 }
 
@@ -127,13 +142,73 @@ static void fail(struct conn *c, int err) {
     if (c->busy) {
         c->busy = 0;
         settled++;
-        if (phase == OPENING) {
+        if (phase == OPENING || phase == CHURNING) {
             inflight--;
         }
     }
+    SSL_free(c->ssl);
+    c->ssl = NULL;
     close(c->fd);
     c->fd = -1;
     c->state = FAILED;
+}
+
+/* Closes with a reset, leaving no TIME_WAIT behind (nor a close_notify: the servers see the reset). */
+static void reset_close(struct conn *c) {
+    struct linger reset = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    SSL_free(c->ssl);
+    c->ssl = NULL;
+    close(c->fd);
+    c->fd = -1;
+}
+
+/*
+ * What a failed TLS call means, as errno: EAGAIN when it waits for the socket (either direction: edge-triggered
+ * epoll reports both, and every event retries whatever is unfinished), ECONNRESET for the peer's close_notify.
+ */
+static int tls_errno(struct conn *c, int ret) {
+    switch (SSL_get_error(c->ssl, ret)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+        return EAGAIN;
+    case SSL_ERROR_ZERO_RETURN:
+        return ECONNRESET;
+    case SSL_ERROR_SYSCALL:
+        return errno != 0 ? errno : ECONNRESET; /* 0: the peer closed without close_notify */
+    default:
+        if (first_error == NULL) {
+            ERR_print_errors_fp(stderr);
+        }
+        ERR_clear_error();
+        return EPROTO;
+    }
+}
+
+/* send(), or one TLS write of plaintext; -1 with errno EAGAIN when it would block, as send() does. */
+static ssize_t conn_send(struct conn *c, const char *buf, size_t len) {
+    if (c->ssl == NULL) {
+        return send(c->fd, buf, len, MSG_NOSIGNAL);
+    }
+    int n = SSL_write(c->ssl, buf, (int) len);
+    if (n <= 0) {
+        errno = tls_errno(c, n);
+        return -1;
+    }
+    return n;
+}
+
+/* recv(), or one TLS read of plaintext (at most one record's); -1 with errno EAGAIN when nothing waits. */
+static ssize_t conn_recv(struct conn *c, char *buf, size_t len) {
+    if (c->ssl == NULL) {
+        return recv(c->fd, buf, len, 0);
+    }
+    int n = SSL_read(c->ssl, buf, (int) len);
+    if (n <= 0) {
+        errno = tls_errno(c, n);
+        return -1;
+    }
+    return n;
 }
 
 static void start_connect(int i) {
@@ -149,6 +224,14 @@ static void start_connect(int i) {
     if (c->fd < 0) {
         fail(c, errno);
         return;
+    }
+    if (tls_ctx != NULL) {
+        c->ssl = SSL_new(tls_ctx);
+        if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1) {
+            fail(c, ENOMEM);
+            return;
+        }
+        SSL_set_connect_state(c->ssl);
     }
     int one = 1;
     if (cfg.mode == STREAM) {
@@ -179,7 +262,7 @@ static void start_connect(int i) {
 /* Sends what is left of the current message; returns -1 on error. */
 static int send_rest(struct conn *c) {
     while (c->sent < msg_size) {
-        ssize_t n = send(c->fd, payload + c->sent, msg_size - c->sent, MSG_NOSIGNAL);
+        ssize_t n = conn_send(c, payload + c->sent, msg_size - c->sent);
         if (n < 0) {
             return errno == EAGAIN ? 0 : -1;
         }
@@ -197,10 +280,28 @@ static void begin_message(struct conn *c) {
     }
 }
 
+/* handshake mode: the connection has echoed; it closes and the next one takes its place. */
+static void replace(struct conn *c) {
+    reset_close(c);
+    c->busy = 0;
+    inflight--;
+    settled++;
+    ok++;
+    c->state = UNUSED;
+    if (launched < total) {
+        launched++;
+        start_connect((int) (c - conns));
+    }
+}
+
 /* A whole message came back. */
 static void on_echo(struct conn *c) {
     uint64_t now = now_ns();
     last_echo = now;
+    if (phase == CHURNING) {
+        replace(c);
+        return;
+    }
     if (phase == OPENING) {
         if (cfg.mode == BURST) {
             lat[lat_n++] = now - c->started;
@@ -223,11 +324,13 @@ static void on_echo(struct conn *c) {
 /*
  * Reads until the socket is empty, checking every byte against what was sent. A short read means it is empty:
  * under edge triggering, bytes arriving later raise a new event, so the extra recv() that would return EAGAIN is
- * saved (one system call per message, as Netty saves it too).
+ * saved (one system call per message, as Netty saves it too). A TLS read returns one record, short or not: there a
+ * whole echo (outside the stream), with no record's rest left in OpenSSL, says it instead, since the servers send
+ * nothing after an echo until the next message.
  */
 static void receive(struct conn *c) {
-    for (ssize_t n = RECV_SIZE; n == RECV_SIZE;) {
-        n = recv(c->fd, recv_buf, RECV_SIZE, 0);
+    for (ssize_t n = RECV_SIZE; n == RECV_SIZE || c->ssl != NULL;) {
+        n = conn_recv(c, recv_buf, RECV_SIZE);
         if (n < 0) {
             if (errno == EAGAIN) {
                 return;
@@ -264,7 +367,7 @@ static void receive(struct conn *c) {
         c->recvd += (uint64_t) n;
         if (c->recvd == msg_size) {
             on_echo(c);
-            if (c->state != ACTIVE) {
+            if (c->state != ACTIVE || (c->ssl != NULL && SSL_pending(c->ssl) == 0)) {
                 return;
             }
         }
@@ -274,7 +377,7 @@ static void receive(struct conn *c) {
 static void stream_send(struct conn *c) {
     for (;;) {
         size_t off = (size_t) (c->sent % payload_len);
-        ssize_t n = send(c->fd, payload + off, payload_len - off, MSG_NOSIGNAL);
+        ssize_t n = conn_send(c, payload + off, payload_len - off);
         if (n < 0) {
             if (errno != EAGAIN) {
                 fail(c, errno);
@@ -283,6 +386,16 @@ static void stream_send(struct conn *c) {
         }
         c->sent += (uint64_t) n;
     }
+}
+
+/* Connected, and with -t through the handshake: the first message leaves. */
+static void connected(struct conn *c) {
+    uint64_t connect_started = c->started;
+    if (cfg.mode == HANDSHAKE) {
+        lat[lat_n++] = now_ns() - connect_started;
+    }
+    begin_message(c);
+    c->started = connect_started; /* burst latency includes the connect */
 }
 
 static void drive(struct conn *c, uint32_t events) {
@@ -297,10 +410,22 @@ static void drive(struct conn *c, uint32_t events) {
         if (!(events & EPOLLOUT)) {
             return;
         }
+        c->state = c->ssl != NULL ? HANDSHAKING : ACTIVE;
+        if (c->state == ACTIVE) {
+            connected(c);
+        }
+    }
+    if (c->state == HANDSHAKING) {
+        int r = SSL_do_handshake(c->ssl);
+        if (r != 1) {
+            int err = tls_errno(c, r);
+            if (err != EAGAIN) {
+                fail(c, err);
+            }
+            return;
+        }
         c->state = ACTIVE;
-        uint64_t connect_started = c->started;
-        begin_message(c);
-        c->started = connect_started; /* burst latency includes the connect */
+        connected(c);
     }
     if (c->state != ACTIVE) {
         return;
@@ -315,7 +440,10 @@ static void drive(struct conn *c, uint32_t events) {
     }
 }
 
-/* Runs the event loop until settled == target (OPENING, ROUND_TRIPS) or until the clock passes `until` (STREAMING). */
+/*
+ * Runs the event loop until settled == target (OPENING, ROUND_TRIPS), until the clock passes `until` (STREAMING), or
+ * until no connection is left (CHURNING: each that ends starts the next while any are left to start).
+ */
 static void run(int target, uint64_t until) {
     struct epoll_event events[MAX_EVENTS];
     for (;;) {
@@ -323,7 +451,8 @@ static void run(int target, uint64_t until) {
             start_connect(next_conn++);
         }
         uint64_t now = now_ns();
-        if ((phase != STREAMING && settled >= target) || (phase == STREAMING && now >= until)) {
+        if ((phase == STREAMING && now >= until) || (phase == CHURNING && inflight == 0)
+            || ((phase == OPENING || phase == ROUND_TRIPS) && settled >= target)) {
             return;
         }
         if (now >= deadline) {
@@ -361,7 +490,7 @@ static void print_latency(void) {
 
 static void print_common(int n, uint64_t wall, uint64_t cpu) {
     printf("RESULT mode=%s conns=%d size=%u ok=%d errors=%d wall_ns=%llu cpu_pct=%.1f cpu_total_ns=%llu",
-           (const char *[]) {"burst", "pingpong", "stream", "idle"}[cfg.mode], n, cfg.size, ok, errors,
+           (const char *[]) {"burst", "pingpong", "stream", "idle", "handshake"}[cfg.mode], n, cfg.size, ok, errors,
            (unsigned long long) wall, wall == 0 ? 0.0 : 100.0 * (double) cpu / (double) wall,
            (unsigned long long) cpu_ns());
 }
@@ -395,13 +524,28 @@ static void open_conns(int target, uint32_t size) {
 }
 
 static void close_all(int n) {
-    struct linger reset = {.l_onoff = 1, .l_linger = 0};
     for (int i = 0; i < n; i++) {
-        if (conns[i].state == ACTIVE || conns[i].state == CONNECTING) {
-            setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
-            close(conns[i].fd);
+        if (conns[i].state == ACTIVE || conns[i].state == CONNECTING || conns[i].state == HANDSHAKING) {
+            reset_close(&conns[i]);
         }
     }
+}
+
+/* The client context of -t: the settings in the header comment, the same for every server. */
+static SSL_CTX *tls_context(void) {
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL || SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) != 1
+        || SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1
+        || SSL_CTX_set_ciphersuites(ctx, "TLS_AES_128_GCM_SHA256") != 1
+        || SSL_CTX_set1_groups_list(ctx, "X25519") != 1) {
+        ERR_print_errors_fp(stderr);
+        return NULL;
+    }
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+    /* Writes behave like send(): each record that went out counts, and a retry may pass the rest from anywhere. */
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return ctx;
 }
 
 static void parse_conns(char *list) {
@@ -417,7 +561,7 @@ static void parse(int argc, char **argv) {
     const char *host = "127.0.0.1", *mode = NULL;
     int port = 0, opt;
     uint32_t size = 0;
-    while ((opt = getopt(argc, argv, "m:p:h:c:s:r:d:W:w:S:T:M")) != -1) {
+    while ((opt = getopt(argc, argv, "m:p:h:c:s:r:d:W:w:S:T:Mt")) != -1) {
         switch (opt) {
         case 'm': mode = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -430,6 +574,7 @@ static void parse(int argc, char **argv) {
         case 'w': cfg.window = atoi(optarg); break;
         case 'T': cfg.timeout = atoi(optarg); break;
         case 'M': cfg.marks = 1; break;
+        case 't': cfg.tls = 1; break;
         case 'S': {
             struct in_addr a;
             if (inet_pton(AF_INET, optarg, &a) != 1) {
@@ -453,6 +598,8 @@ static void parse(int argc, char **argv) {
         cfg.mode = STREAM;
     } else if (strcmp(mode, "idle") == 0) {
         cfg.mode = IDLE;
+    } else if (strcmp(mode, "handshake") == 0) {
+        cfg.mode = HANDSHAKE;
     } else {
         usage();
     }
@@ -474,11 +621,15 @@ int main(int argc, char **argv) {
     conns = calloc((size_t) n, sizeof *conns);
     payload_len = cfg.size;
     payload = malloc(payload_len);
-    lat_cap = cfg.mode == PINGPONG ? (size_t) n * cfg.rounds : (size_t) n;
+    lat_cap = cfg.mode == PINGPONG || cfg.mode == HANDSHAKE ? (size_t) n * cfg.rounds : (size_t) n;
     lat = malloc(lat_cap * sizeof *lat);
     ep = epoll_create1(EPOLL_CLOEXEC);
     if (conns == NULL || payload == NULL || lat == NULL || ep < 0) {
         perror("loadgen: start-up");
+        return 1;
+    }
+    if (cfg.tls && (tls_ctx = tls_context()) == NULL) {
+        fprintf(stderr, "loadgen: no TLS client context\n");
         return 1;
     }
     for (uint32_t i = 0; i < payload_len; i++) {
@@ -537,6 +688,23 @@ int main(int argc, char **argv) {
         print_common(n, wall, cpu);
         printf(" bytes=%llu mb_per_s=%.1f window_bytes=%llu", (unsigned long long) (bytes - bytes0),
                (double) (bytes - bytes0) * 1e3 / (double) wall, (unsigned long long) (bytes - window0));
+        break;
+    }
+    case HANDSHAKE: {
+        mark("begin");
+        phase = CHURNING;
+        msg_size = cfg.size;
+        total = n * (int) cfg.rounds;
+        uint64_t cpu0 = cpu_ns(), t0 = now_ns();
+        for (launched = 0; launched < n; launched++) {
+            start_connect(launched);
+        }
+        run(0, 0);
+        uint64_t wall = now_ns() - t0, cpu = cpu_ns() - cpu0;
+        mark("end");
+        print_common(n, wall, cpu);
+        printf(" rounds=%u handshakes=%d handshakes_per_s=%.0f", cfg.rounds, ok, (double) ok * 1e9 / (double) wall);
+        print_latency();
         break;
     }
     case IDLE: {

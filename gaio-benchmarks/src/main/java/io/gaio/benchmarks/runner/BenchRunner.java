@@ -1,5 +1,6 @@
 package io.gaio.benchmarks.runner;
 
+import io.gaio.benchmarks.server.BenchTls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,17 +36,19 @@ public final class BenchRunner {
             System.exit(2);
             return;
         }
-        Plan plan = options.quick() ? Plan.quick() : Plan.full(options.reps());
+        Plan plan = options.plan();
         Path out = options.out().toAbsolutePath();
         Path logs = out.resolve("logs");
         Files.createDirectories(logs);
         System.out.println("load average: " + Environment.loadAverage() + (options.force() ? "; not waiting for "
                 + "other processes (--force)" : "; every load waits until other processes leave the CPUs alone"));
 
-        Path loadgenBinary = NativeBuild.compile("loadgen", out);
+        Path loadgenBinary = LoadGen.build(out);
+        // Made once per output directory, never in the source tree; delete it for a fresh key.
+        Path keyStore = plan.tls() ? BenchTls.keyStore(out.resolve("tls").resolve("bench-key.p12")) : null;
         Launcher launcher = new Launcher(System.getProperty("java.class.path"),
                 Path.of(System.getProperty("java.home"), "bin", "java"), options.jdk21(),
-                NativeBuild.compile("echo_server", out));
+                NativeBuild.compile("echo_server", out), keyStore);
         List<ServerKind> servers = new ArrayList<>();
         for (ServerKind s : options.servers()) {
             String why = launcher.unavailability(s);
@@ -64,14 +67,18 @@ public final class BenchRunner {
         Results results = run(plan, servers, session);
         List<String> header = header(args, plan, launcher, servers, loadBefore, Environment.loadAverage());
 
-        results.writeCsv(out.resolve("results.csv"));
-        Files.writeString(out.resolve("results.svg"), BurstChart.render(plan.bursts(), servers, results,
-                plan.repetitions()), StandardCharsets.UTF_8);
+        String name = plan.resultsName();
+        results.writeCsv(out.resolve(name + ".csv"));
+        if (!plan.bursts().isEmpty()) {
+            Files.writeString(out.resolve(name + ".svg"), BurstChart.render(plan.bursts(), servers, results,
+                    plan.repetitions()), StandardCharsets.UTF_8);
+        }
         String report = MarkdownReport.render(plan, servers, results, header);
-        Files.writeString(out.resolve("results.md"), report, StandardCharsets.UTF_8);
+        Files.writeString(out.resolve(name + ".md"), report, StandardCharsets.UTF_8);
         System.out.println();
         System.out.println(report);
-        System.out.println("written: " + out.resolve("results.md") + ", results.svg, results.csv; logs in " + logs);
+        System.out.println("written: " + out.resolve(name + ".md") + (plan.bursts().isEmpty() ? "" : ", " + name
+                + ".svg") + ", " + name + ".csv; logs in " + logs);
     }
 
     private static Results run(Plan plan, List<ServerKind> servers, Session session) throws InterruptedException {
@@ -90,6 +97,9 @@ public final class BenchRunner {
     private static void runIdle(Session session, ServerKind server, int rep, Plan plan, Results results)
             throws InterruptedException {
         List<Load> views = plan.idle();
+        if (views.isEmpty()) {
+            return;
+        }
         List<Sample> first = runSession(session, server, rep, plan.idleWarmup(), views.subList(0, 1), results);
         for (Load view : views.subList(1, views.size())) {
             if (server.isJava()) {
@@ -126,6 +136,14 @@ public final class BenchRunner {
                 + ServerProcess.SERVER_CPU + ", the C load generator (one thread, epoll) to CPU " + LoadGen.CLIENT_CPU
                 + " (taskset). Load average before: " + loadBefore + "; after: " + loadAfter + ".");
         h.add("");
+        if (plan.tls()) {
+            h.add("TLS: every server with the JDK provider, " + BenchTls.PROTOCOL + " only, " + BenchTls.CIPHER_SUITE
+                    + " only, one self-signed EC P-256 certificate made by keytool for this run (Netty: SslHandler; "
+                    + "gaio: gaio-tls's TlsLayer). The load generator: " + Environment.openSslVersion()
+                    + ", non-blocking, offering only that suite and the X25519 group, no session resumption, no "
+                    + "certificate check; it closes each connection with a reset, without close_notify.");
+            h.add("");
+        }
         List<String> jvms = new ArrayList<>();
         Map<String, String> choices = new LinkedHashMap<>();
         for (ServerKind s : servers) {

@@ -1,12 +1,13 @@
 package io.gaio.benchmarks.runner;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 
-/** Facts about the machine that go into the report, read from /proc. */
+/** Facts about the machine that go into the report, read from /proc (and OpenSSL's version). */
 final class Environment {
     private Environment() {
     }
@@ -37,6 +38,20 @@ final class Environment {
         }
         return String.format("%s, %d CPUs; Linux %s; %s", cpu, Runtime.getRuntime().availableProcessors(),
                 read("/proc/sys/kernel/osrelease"), ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME));
+    }
+
+    /**
+     * What {@code openssl version} says, e.g. {@code OpenSSL 3.0.15 3 Sep 2024}: the library the load generator links
+     * comes from the same installation.
+     */
+    static String openSslVersion() throws InterruptedException {
+        try {
+            Process p = new ProcessBuilder("openssl", "version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            return p.waitFor() == 0 ? out : "OpenSSL (version unknown: " + out + ")";
+        } catch (IOException e) {
+            return "OpenSSL (version unknown: " + e.getMessage() + ")";
+        }
     }
 
     private static String read(String file) {

@@ -103,7 +103,10 @@ final class KernelCounters implements LoadGen.Window, AutoCloseable {
         m.put("retrans_segs", (double) retrans);
     }
 
-    /** The unit the per-op figures count in: messages echoed, connections (burst) or MB echoed (stream). */
+    /**
+     * The unit the per-op figures count in: messages echoed, connections (burst), MB echoed (stream) or handshakes
+     * (each a new connection's, with its echo).
+     */
     static double roundTrips(Load load, Map<String, String> result) {
         switch (load.kind()) {
             case PINGPONG:
@@ -112,6 +115,8 @@ final class KernelCounters implements LoadGen.Window, AutoCloseable {
                 return Double.parseDouble(result.get("ok"));
             case STREAM:
                 return Double.parseDouble(result.get("window_bytes")) / 1e6;
+            case HANDSHAKE:
+                return Double.parseDouble(result.get("handshakes"));
             default:
                 throw new IllegalArgumentException("no window in a " + load.kind() + " load");
         }

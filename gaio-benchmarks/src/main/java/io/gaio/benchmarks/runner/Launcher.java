@@ -69,11 +69,16 @@ final class Launcher {
     private final Path java21;
     private final String java21Missing;
     private final Path cEchoServer;
+    private final Path tlsKeyStore;
 
-    Launcher(String classPath, Path java, Path jdk21Home, Path cEchoServer) {
+    /**
+     * @param tlsKeyStore the key store of the TLS servers ({@code BenchTls}), or {@code null} for plain servers
+     */
+    Launcher(String classPath, Path java, Path jdk21Home, Path cEchoServer, Path tlsKeyStore) {
         this.classPath = classPath;
         this.java = java;
         this.cEchoServer = cEchoServer;
+        this.tlsKeyStore = tlsKeyStore;
         Optional<Integer> version = jdk21Home == null ? Optional.empty() : featureVersion(jdk21Home);
         if (jdk21Home == null) {
             this.java21 = null;
@@ -90,6 +95,9 @@ final class Launcher {
 
     /** Why the server cannot run here, or {@code null}. */
     String unavailability(ServerKind kind) {
+        if (tlsKeyStore != null && !kind.hasTlsVariant()) {
+            return "no TLS variant";
+        }
         return kind == ServerKind.VTHREADS ? java21Missing : null;
     }
 
@@ -109,6 +117,9 @@ final class Launcher {
         cmd.addAll(List.of("-cp", classPath, ServerMain.class.getName()));
         cmd.addAll(kind.serverMainArgs);
         cmd.addAll(List.of("--port", String.valueOf(port)));
+        if (tlsKeyStore != null) {
+            cmd.addAll(List.of("--tls", tlsKeyStore.toString()));
+        }
         return cmd;
     }
 

@@ -35,6 +35,9 @@ final class LoadGen {
         void end() throws InterruptedException;
     }
 
+    /** Links OpenSSL for {@code -t}. */
+    private static final String[] LIBRARIES = {"-lssl", "-lcrypto"};
+
     private final Path binary;
     private final String cpu;
     private final int timeoutSeconds;
@@ -50,6 +53,11 @@ final class LoadGen {
         this.cpu = cpu;
         this.timeoutSeconds = timeoutSeconds;
         this.log = log;
+    }
+
+    /** Builds the load generator into {@code outDir} ({@link NativeBuild}). */
+    static Path build(Path outDir) throws IOException, InterruptedException {
+        return NativeBuild.compile("loadgen", outDir, LIBRARIES);
     }
 
     /**

@@ -50,8 +50,7 @@ final class MarkdownReport {
         for (ServerKind s : servers) {
             List<String> cells = new ArrayList<>(List.of(s.id));
             for (Load l : loads) {
-                cells.add(cell(s, l, l.kind().metric, l.kind() == Load.Kind.PINGPONG || l.kind() == Load.Kind.STREAM
-                        || l.kind() == Load.Kind.IDLE ? "%,.0f" : "%,.1f"));
+                cells.add(cell(s, l, l.kind().metric, l.kind() == Load.Kind.BURST ? "%,.1f" : "%,.0f"));
             }
             row(cells);
         }
@@ -61,11 +60,16 @@ final class MarkdownReport {
     }
 
     private void latency() {
-        List<Load> loads = ofKind(Load.Kind.PINGPONG);
+        latency(Load.Kind.PINGPONG, "Pingpong round-trip latency");
+        latency(Load.Kind.HANDSHAKE, "Handshake latency, from the connect to the end of the client's handshake");
+    }
+
+    private void latency(Load.Kind kind, String what) {
+        List<Load> loads = ofKind(kind);
         if (loads.isEmpty()) {
             return;
         }
-        section("Pingpong round-trip latency, ms: p50 / p99 / p99.9 (medians)");
+        section(what + ", ms: p50 / p99 / p99.9 (medians)");
         table(loads, l -> l.conns() + " conns", (s, l) -> String.join(" / ",
                 format(s, l, "p50_ms", "%.2f"), format(s, l, "p99_ms", "%.2f"), format(s, l, "p999_ms", "%.2f")));
     }
@@ -137,7 +141,8 @@ final class MarkdownReport {
         List<Load> loads = plan.busy();
         Function<Load, String> perOp = l -> l.title() + ", per " + l.kind().perOp;
         section("Server system calls per round trip ↓ (medians; in parentheses the ratio to " + ServerKind.BASELINE.id
-                + "'s): per message echoed (pingpong), per connection (burst), per MB echoed (stream)");
+                + "'s): per message echoed (pingpong), per connection (burst), per MB echoed (stream), per "
+                + "handshake (handshake)");
         table(loads, perOp, (s, l) -> measuredCell(s, l, "syscalls_per_op", "%,.2f"));
         section("Server context switches per round trip ↓ (medians; in parentheses the ratio to "
                 + ServerKind.BASELINE.id + "'s), all threads");

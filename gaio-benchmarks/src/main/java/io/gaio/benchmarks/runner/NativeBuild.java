@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -18,9 +19,10 @@ final class NativeBuild {
     /**
      * Builds one program from {@code /c/<name>.c} unless an up-to-date binary exists.
      *
+     * @param libraries linker flags after the source, e.g. {@code -lssl}
      * @return the binary
      */
-    static Path compile(String name, Path outDir) throws IOException, InterruptedException {
+    static Path compile(String name, Path outDir, String... libraries) throws IOException, InterruptedException {
         Path src = outDir.resolve("c").resolve(name + ".c");
         Path bin = outDir.resolve("bin").resolve(name);
         Files.createDirectories(src.getParent());
@@ -36,8 +38,9 @@ final class NativeBuild {
             Files.write(src, source);
         }
         Path log = outDir.resolve("bin").resolve(name + ".gcc.log");
-        Process gcc = new ProcessBuilder(List.of("gcc", "-O2", "-Wall", "-o", bin.toString(), src.toString()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of("gcc", "-O2", "-Wall", "-o", bin.toString(), src.toString()));
+        command.addAll(List.of(libraries));
+        Process gcc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (gcc.waitFor() != 0) {
             Files.deleteIfExists(bin);
             throw new IOException("gcc failed on " + src + ":\n" + Files.readString(log));

@@ -8,7 +8,7 @@ import java.util.List;
  * just served 10,000 busy connections has memory to spare that idle connections would reuse. There are two idle
  * loads, the same load with the Java server started in each {@link Launcher.Jvm} setup.
  *
- * @param name         "full" or "quick"
+ * @param name         "full", "quick", "tls" or "tls-quick"
  * @param repetitions  how many times each server runs the plan (alternating servers)
  * @param warmup       loads run first in each busy session, to compile the hot paths
  * @param busy         measured loads, one server process
@@ -33,6 +33,40 @@ record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, Li
                 List.of(Load.pingpong(100, 64, 1000), Load.burst(2048, 64, false)),
                 idleViews(1000, 10_000),
                 1000, 6000);
+    }
+
+    /**
+     * The TLS echo (issue 15), gaio's TLS layer against Netty's SslHandler: full handshakes with 1,000 new connections
+     * at a time, pingpong at 1,000 connections, a 64 KiB stream on a few connections. No idle loads. About 1 minute
+     * per server and repetition.
+     */
+    static Plan tls(int repetitions) {
+        return new Plan("tls", repetitions,
+                tls(Load.handshake(100, 64, 20), Load.pingpong(100, 64, 1000), Load.stream(4, 65536, 0.5, 1)),
+                tls(Load.handshake(1000, 64, 10), Load.pingpong(1000, 64, 200), Load.stream(4, 65536, 1, 5)),
+                List.of(), List.of(), 1000, 0);
+    }
+
+    /** A tiny TLS plan, for smoke-testing the runner. */
+    static Plan tlsQuick() {
+        return new Plan("tls-quick", 1,
+                tls(Load.handshake(10, 64, 5)),
+                tls(Load.handshake(100, 64, 2), Load.pingpong(100, 64, 20), Load.stream(2, 65536, 0.2, 0.5)),
+                List.of(), List.of(), 100, 0);
+    }
+
+    private static List<Load> tls(Load... loads) {
+        return java.util.Arrays.stream(loads).map(Load::overTls).toList();
+    }
+
+    /** Whether the servers run over TLS: every load of a TLS plan is a TLS load. */
+    boolean tls() {
+        return busy.get(0).tls();
+    }
+
+    /** The name of the result files, without extension: a TLS run does not overwrite the plain one. */
+    String resultsName() {
+        return tls() ? "results-tls" : "results";
     }
 
     /** A tiny version of everything, for smoke-testing the runner: seconds per server. */

@@ -25,6 +25,8 @@ enum ServerKind {
     /** What the runner compares when not told otherwise, in the order it alternates them. */
     static final List<ServerKind> DEFAULTS = List.of(NETTY_EPOLL, GAIO_EPOLL, GAIO_EPOLL_ON_LOOP,
             GAIO_IO_URING, GAIO_IO_URING_4K, GAIO_NIO, VTHREADS, JDK_ASYNC, C_EPOLL);
+    /** What the TLS plan compares when not told otherwise: Netty's SslHandler against gaio's TlsLayer. */
+    static final List<ServerKind> TLS_DEFAULTS = List.of(NETTY_EPOLL, GAIO_EPOLL, GAIO_IO_URING, GAIO_NIO);
 
     final String id;
     final String description;
@@ -39,6 +41,11 @@ enum ServerKind {
 
     boolean isJava() {
         return !serverMainArgs.isEmpty();
+    }
+
+    /** Whether {@code ServerMain} can run it over TLS ({@code --tls}): the gaio and Netty servers. */
+    boolean hasTlsVariant() {
+        return isJava() && List.of("gaio", "netty").contains(serverMainArgs.get(0));
     }
 
     static ServerKind byId(String id) {

@@ -173,6 +173,12 @@ final class Session {
             case STREAM:
                 m.put("mb_per_s", Double.parseDouble(r.get("mb_per_s")));
                 break;
+            case HANDSHAKE:
+                m.put("handshakes_per_s", Double.parseDouble(r.get("handshakes_per_s")));
+                m.put("p50_ms", millis(r.get("p50_ns")));
+                m.put("p99_ms", millis(r.get("p99_ns")));
+                m.put("p999_ms", millis(r.get("p999_ns")));
+                break;
             default:
                 m.remove("loadgen_cpu_pct"); // the idle load measures no phase
         }
@@ -198,6 +204,9 @@ final class Session {
                         m.get("server_cpu_us_per_conn"), cpu);
             case STREAM:
                 return String.format("%10.1f MB/s %s", m.get("mb_per_s"), cpu);
+            case HANDSHAKE:
+                return String.format("%,10.0f handshakes/s  p99 %7.2f ms %s", m.get("handshakes_per_s"),
+                        m.get("p99_ms"), cpu);
             default:
                 return String.format("%,10.0f B/conn (RSS %,.0f, live heap %,.0f, direct %,.0f)",
                         m.get("total_per_conn"), m.get("rss_per_conn"), m.get("heap_per_conn"),

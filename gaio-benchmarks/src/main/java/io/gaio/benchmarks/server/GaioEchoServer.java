@@ -1,6 +1,8 @@
 package io.gaio.benchmarks.server;
 
 import io.gaio.Watcher;
+import io.gaio.tls.TlsLayer;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.internal.PlatformDependent;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -22,6 +24,8 @@ public final class GaioEchoServer implements EchoServer {
     private static final long CLOSE_GRACE_MILLIS = 2000;
 
     private final io.gaio.examples.EchoServer server;
+    /** gaio-tls's layer on the listener, or null for plain TCP. */
+    private final TlsLayer tls;
 
     /**
      * A server on its own watcher.
@@ -31,12 +35,22 @@ public final class GaioEchoServer implements EchoServer {
      * @param onLoop     echo on the event loop through a completion handler instead of a {@code waitIO()} thread
      */
     public GaioEchoServer(String transport, int bufferSize, boolean onLoop) {
+        this(transport, bufferSize, onLoop, null);
+    }
+
+    /**
+     * The same server over TLS: gaio-tls's {@link TlsLayer} on the listener, so the echo moves plaintext.
+     *
+     * @param tls a server context ({@link BenchTls#serverContext}), or {@code null} for plain TCP
+     */
+    public GaioEchoServer(String transport, int bufferSize, boolean onLoop, SslContext tls) {
         this.server = new io.gaio.examples.EchoServer(Watcher.builder().transport(transport), bufferSize, onLoop);
+        this.tls = tls == null ? null : TlsLayer.of(tls);
     }
 
     @Override
     public InetSocketAddress start(InetSocketAddress address) throws IOException {
-        return server.start(address);
+        return server.start(address, tls);
     }
 
     @Override

@@ -5,12 +5,15 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.internal.PlatformDependent;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -19,11 +22,32 @@ import java.util.concurrent.TimeUnit;
  * The baseline: Netty 4.2's echo server on native epoll, the way Netty's own example writes it ({@code ctx.write} in
  * {@code channelRead}, with the void promise a tuned server passes; {@code ctx.flush} in {@code channelReadComplete}),
  * with the pooled allocator (Netty 4.2's default is the adaptive one). One event loop thread accepts and serves every
- * connection.
+ * connection. Over TLS, each connection's pipeline starts with the context's {@link SslHandler} (its defaults, as
+ * {@code SslContext.newHandler} makes it), before the same echo handler.
  */
 public final class NettyEchoServer implements EchoServer {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    private final ChannelHandler childHandler;
     private Channel listener;
+
+    /** The plain TCP echo server. */
+    public NettyEchoServer() {
+        this(null);
+    }
+
+    /**
+     * The echo server, over TLS unless {@code tls} is {@code null}.
+     *
+     * @param tls a server context ({@link BenchTls#serverContext}), or {@code null} for plain TCP
+     */
+    public NettyEchoServer(SslContext tls) {
+        this.childHandler = tls == null ? Echo.INSTANCE : new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                ch.pipeline().addLast(tls.newHandler(ch.alloc()), Echo.INSTANCE);
+            }
+        };
+    }
 
     @Override
     public InetSocketAddress start(InetSocketAddress address) {
@@ -33,7 +57,7 @@ public final class NettyEchoServer implements EchoServer {
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
-                .childHandler(Echo.INSTANCE)
+                .childHandler(childHandler)
                 .bind(address).syncUninterruptibly().channel();
         return (InetSocketAddress) listener.localAddress();
     }

@@ -1,5 +1,6 @@
 package io.gaio.benchmarks.server;
 
+import io.netty.handler.ssl.SslContext;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -7,6 +8,7 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +21,7 @@ import javax.management.ObjectName;
  * <pre>
  * java -cp gaio-benchmarks.jar io.gaio.benchmarks.server.ServerMain KIND [--port 9000] [--host 127.0.0.1]
  *      KIND = gaio [--transport epoll|nio] [--buffer BYTES] | netty | vthreads | jdk-async
+ *      [--tls KEY_STORE] (gaio and netty: TLS with {@link BenchTls}'s settings and the key store's certificate)
  * </pre>
  * Prints {@code READY <port>} once listening. Then reads commands from standard input: {@code stats} collects
  * garbage, returns freed native memory to the system and answers
@@ -38,7 +41,7 @@ public final class ServerMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: ServerMain gaio|netty|vthreads|jdk-async [--port P] [--host H] "
-                    + "[--transport epoll|nio|io_uring] [--buffer BYTES] [--collect waitio|loop]");
+                    + "[--transport epoll|nio|io_uring] [--buffer BYTES] [--collect waitio|loop] [--tls KEY_STORE]");
             System.exit(2);
         }
         Map<String, String> options = options(Arrays.asList(args).subList(1, args.length));
@@ -55,14 +58,26 @@ public final class ServerMain {
         System.exit(0);
     }
 
-    static EchoServer create(String kind, Map<String, String> options) {
+    /**
+     * The server {@code main} starts, not started yet (public for the runner's smoke test).
+     *
+     * @param kind    gaio, netty, vthreads or jdk-async
+     * @param options the {@code --name value} options without their dashes, e.g. {@code transport}, {@code tls}
+     * @return the server
+     * @throws IOException when the TLS key store cannot be read
+     */
+    public static EchoServer create(String kind, Map<String, String> options) throws IOException {
+        SslContext tls = options.containsKey("tls") ? BenchTls.serverContext(Path.of(options.get("tls"))) : null;
+        if (tls != null && !kind.equals("gaio") && !kind.equals("netty")) {
+            throw new IllegalArgumentException("the " + kind + " server has no TLS variant");
+        }
         switch (kind) {
             case "gaio":
                 return new GaioEchoServer(options.getOrDefault("transport", "epoll"),
                         Integer.parseInt(options.getOrDefault("buffer", "0")),
-                        options.getOrDefault("collect", "waitio").equals("loop"));
+                        options.getOrDefault("collect", "waitio").equals("loop"), tls);
             case "netty":
-                return new NettyEchoServer();
+                return new NettyEchoServer(tls);
             case "vthreads":
                 return new VirtualThreadEchoServer();
             case "jdk-async":

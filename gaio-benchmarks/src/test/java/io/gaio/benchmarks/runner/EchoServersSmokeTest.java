@@ -2,6 +2,7 @@ package io.gaio.benchmarks.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -10,6 +11,9 @@ import io.gaio.benchmarks.server.EchoServer;
 import io.gaio.benchmarks.server.GaioEchoServer;
 import io.gaio.benchmarks.server.NettyEchoServer;
 import io.gaio.benchmarks.server.AsyncChannelEchoServer;
+import io.gaio.benchmarks.server.BenchTls;
+import io.gaio.benchmarks.server.ServerMain;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -24,20 +28,25 @@ import org.junit.jupiter.api.Test;
 /**
  * Correctness only, in about a second per server: the C load generator, compiled as the runner compiles it, drives
  * each Java echo server in this JVM and the C echo server with a little of every load, and every echoed byte must
- * come back right. No timing is asserted, and nothing is pinned.
+ * come back right; the TLS servers likewise with the TLS loads (the load generator's OpenSSL client against them).
+ * No timing is asserted, and nothing is pinned.
  */
 class EchoServersSmokeTest {
     private static final List<Load> LOADS = List.of(Load.pingpong(20, 64, 50), Load.burst(200, 1024, true),
-            Load.stream(1, 65536, 0.1, 0.2));
+            Load.stream(1, 65536, 0.1, 0.2), Load.handshake(10, 64, 3));
+    private static final List<Load> TLS_LOADS = List.of(Load.handshake(10, 64, 3).overTls(),
+            Load.pingpong(20, 64, 50).overTls(), Load.stream(2, 65536, 0.1, 0.2).overTls());
     private static Path out;
     private static LoadGen loadgen;
+    private static SslContext tls;
 
     @BeforeAll
     static void compile() throws Exception {
         assumeTrue(onPath("gcc"), "gcc is not installed: the load generator cannot be built");
         out = Path.of("target", "smoke-test");
         Files.createDirectories(out);
-        loadgen = new LoadGen(NativeBuild.compile("loadgen", out), null, 30, out.resolve("loadgen.log"));
+        loadgen = new LoadGen(LoadGen.build(out), null, 30, out.resolve("loadgen.log"));
+        tls = BenchTls.serverContext(BenchTls.keyStore(out.resolve("tls").resolve("bench-key.p12")));
     }
 
     @Test
@@ -79,6 +88,42 @@ class EchoServersSmokeTest {
     void nettyEpoll() throws Exception {
         assumeEpoll();
         drive(NettyEchoServer::new);
+    }
+
+    @Test
+    void tlsNettyEpoll() throws Exception {
+        assumeEpoll();
+        driveTls(() -> new NettyEchoServer(tls));
+    }
+
+    @Test
+    void tlsGaioEpoll() throws Exception {
+        assumeEpoll();
+        driveTls(() -> new GaioEchoServer("epoll", 0, false, tls));
+    }
+
+    @Test
+    void tlsGaioNio() throws Exception {
+        driveTls(() -> new GaioEchoServer("nio", 0, false, tls));
+    }
+
+    @Test
+    void tlsGaioIoUring() throws Exception {
+        assumeIoUring();
+        driveTls(() -> new GaioEchoServer("io_uring", 0, false, tls));
+    }
+
+    /** The TLS plan's servers start as the runner starts them, with the key store it makes. */
+    @Test
+    void serverMainStartsTlsServers() throws Exception {
+        assumeEpoll();
+        Map<String, String> options = Map.of("tls", out.resolve("tls").resolve("bench-key.p12").toString());
+        for (String kind : List.of("netty", "gaio")) {
+            try (EchoServer server = ServerMain.create(kind, options)) {
+                runLoads(server.start(new InetSocketAddress("127.0.0.1", 0)).getPort(), TLS_LOADS.subList(0, 1));
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> ServerMain.create("jdk-async", options));
     }
 
     @Test
@@ -151,14 +196,28 @@ class EchoServersSmokeTest {
         }
     }
 
+    private static void driveTls(Supplier<EchoServer> factory) throws Exception {
+        try (EchoServer server = factory.get()) {
+            runLoads(server.start(new InetSocketAddress("127.0.0.1", 0)).getPort(), TLS_LOADS);
+        }
+    }
+
     private static void runLoads(int port) throws IOException, InterruptedException {
-        for (Load load : LOADS) {
+        runLoads(port, LOADS);
+    }
+
+    private static void runLoads(int port, List<Load> loads) throws IOException, InterruptedException {
+        for (Load load : loads) {
             Map<String, String> r = loadgen.run(load, port, "127.0.0.1", null, null);
             assertEquals("0", r.get("exit"), load.title() + ": " + r);
             assertEquals("0", r.get("errors"), load.title() + ": " + r);
-            assertEquals(String.valueOf(load.conns()), r.get("ok"), load.title() + ": " + r);
+            assertEquals(String.valueOf(load.kind() == Load.Kind.HANDSHAKE ? load.conns() * load.rounds()
+                    : load.conns()), r.get("ok"), load.title() + ": " + r);
             if (load.kind() == Load.Kind.PINGPONG) {
                 assertEquals(String.valueOf(load.conns() * load.rounds()), r.get("msgs"), r.toString());
+            }
+            if (load.kind() == Load.Kind.HANDSHAKE) {
+                assertEquals(String.valueOf(load.conns() * load.rounds()), r.get("handshakes"), r.toString());
             }
         }
     }

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** The two JVM setups of the idle load: how a server is started in each, and what its total counts. */
 class JvmSetupTest {
-    private final Launcher launcher = new Launcher("bench.jar", Path.of("java"), null, Path.of("echo_server"));
+    private final Launcher launcher = new Launcher("bench.jar", Path.of("java"), null, Path.of("echo_server"), null);
 
     @Test
     void defaultJvmGetsNoHeapOrCollectorFlags() {
