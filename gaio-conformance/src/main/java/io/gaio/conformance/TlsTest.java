@@ -493,6 +493,38 @@ class TlsTest extends TransportTestBase {
         }
     }
 
+    /**
+     * A record cut by the peer's TCP end: the record before it arrives whole, then the read fails as truncated. TLS 1.2,
+     * whose client has nothing unread when it closes (a TLS 1.3 client would leave the server's session ticket unread,
+     * and its close would reset the connection instead of ending it).
+     */
+    @Test
+    void recordCutByTheTcpEnd() throws Exception {
+        TlsFixture tls = tls();
+        try (Watcher w = newWatcher()) {
+            Listener l = w.listen(loopback(0), ListenOptions.defaults()
+                    .layer(TlsLayer.of(tls.serverContext("TLSv1.2"))));
+            w.accept("accept", l);
+            byte[] first = randomBytes(1000, 39);
+            try (RawTlsClient client = RawTlsClient.connect(tls.jdkContext(), l.localAddress(), "TLSv1.2")) {
+                OpResult accepted = awaitResult(w);
+                assertSuccess(accepted);
+                Connection c = (Connection) accepted.connection();
+                byte[] record1 = client.seal(first);
+                byte[] record2 = client.seal(randomBytes(1000, 40));
+                byte[] cut = Arrays.copyOf(record1, record1.length + record2.length / 2);
+                System.arraycopy(record2, 0, cut, record1.length, record2.length / 2);
+                client.send(cut);
+                client.close();
+                assertArrayEquals(first, readAll(w, c, first.length, TlsTest::unexpected), "the whole record");
+                w.read("end", c, null);
+                SSLException e = assertError(awaitResult(w), SSLException.class);
+                assertTrue(e.getMessage().contains("truncated"), e::getMessage);
+                w.free(c);
+            }
+        }
+    }
+
     /** A TLS 1.2 client that renegotiates: the server refuses, its read ends with an {@link SSLException}. */
     @Test
     void renegotiationRefused() throws Exception {
