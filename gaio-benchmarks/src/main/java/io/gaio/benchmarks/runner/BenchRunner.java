@@ -155,9 +155,10 @@ public final class BenchRunner {
                 }
             }
         }
-        h.add("JVMs: " + String.join(", ", jvms) + ". Flags, " + Launcher.Jvm.PRE_TOUCHED.title + " (every load "
-                + "but the default-JVM idle one): " + String.join(" ", Launcher.Jvm.PRE_TOUCHED.allFlags()) + "; "
-                + Launcher.Jvm.DEFAULT.title + ": " + String.join(" ", Launcher.Jvm.DEFAULT.allFlags())
+        Launcher.Jvm busy = plan.busyJvm();
+        h.add("JVMs: " + String.join(", ", jvms) + ". Every busy load runs on a " + busy.title + ". Flags, "
+                + Launcher.Jvm.PRE_TOUCHED.title + ": " + String.join(" ", Launcher.Jvm.PRE_TOUCHED.allFlags())
+                + "; " + Launcher.Jvm.DEFAULT.title + ": " + String.join(" ", Launcher.Jvm.DEFAULT.allFlags())
                 + ", the rest as the JVM chose it, pinned to one CPU (" + String.join("; ", choices.values()) + ").");
         return h;
     }

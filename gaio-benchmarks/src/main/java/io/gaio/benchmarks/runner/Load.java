@@ -16,7 +16,8 @@ import java.util.List;
  * @param warmup      stream only: warm-up seconds
  * @param inTable     whether the main table shows it (the burst series is also drawn as a chart)
  * @param jvm         how a Java server's JVM is started for it: the idle load is measured in both setups, every
- *                    other load only with the heap pre-touched
+ *                    other load with the heap pre-touched, or on a default JVM when the runner is asked to
+ *                    ({@code --default-jvm})
  * @param tls         whether the load generator speaks TLS ({@code loadgen -t}) to a TLS server
  */
 record Load(Kind kind, int conns, int conns2, int size, int rounds, double seconds, double warmup, boolean inTable,
@@ -69,6 +70,11 @@ record Load(Kind kind, int conns, int conns2, int size, int rounds, double secon
     /** This load over TLS. */
     Load overTls() {
         return new Load(kind, conns, conns2, size, rounds, seconds, warmup, inTable, jvm, true);
+    }
+
+    /** This load with a Java server started in the {@code jvm} setup. */
+    Load on(Launcher.Jvm jvm) {
+        return new Load(kind, conns, conns2, size, rounds, seconds, warmup, inTable, jvm, tls);
     }
 
     /** The idle load, a Java server started with its heap pre-touched. */

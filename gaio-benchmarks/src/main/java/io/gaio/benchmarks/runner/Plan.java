@@ -8,7 +8,8 @@ import java.util.List;
  * just served 10,000 busy connections has memory to spare that idle connections would reuse. There are two idle
  * loads, the same load with the Java server started in each {@link Launcher.Jvm} setup.
  *
- * @param name         "full", "quick", "tls" or "tls-quick"
+ * @param name         "full", "quick", "tls" or "tls-quick", with ", default JVM" after it for
+ *                     {@link #onDefaultJvm}
  * @param repetitions  how many times each server runs the plan (alternating servers)
  * @param warmup       loads run first in each busy session, to compile the hot paths
  * @param busy         measured loads, one server process
@@ -59,14 +60,35 @@ record Plan(String name, int repetitions, List<Load> warmup, List<Load> busy, Li
         return java.util.Arrays.stream(loads).map(Load::overTls).toList();
     }
 
+    /**
+     * This plan with its warm-up and busy loads on a JVM as a user starts it (no heap or collector flags), the figures
+     * a user sees beside the tuned ones; the idle loads already measure both setups and stay as they are.
+     */
+    Plan onDefaultJvm() {
+        return new Plan(name + ", default JVM", repetitions, on(warmup, Launcher.Jvm.DEFAULT),
+                on(busy, Launcher.Jvm.DEFAULT), idleWarmup, idle, pauseMillis, settleMillis);
+    }
+
+    private static List<Load> on(List<Load> loads, Launcher.Jvm jvm) {
+        return loads.stream().map(l -> l.on(jvm)).toList();
+    }
+
+    /** How a Java server's JVM is started for the busy loads. */
+    Launcher.Jvm busyJvm() {
+        return busy.get(0).jvm();
+    }
+
     /** Whether the servers run over TLS: every load of a TLS plan is a TLS load. */
     boolean tls() {
         return busy.get(0).tls();
     }
 
-    /** The name of the result files, without extension: a TLS run does not overwrite the plain one. */
+    /**
+     * The name of the result files, without extension: a TLS run does not overwrite the plain one, nor a default-JVM
+     * run the tuned one.
+     */
     String resultsName() {
-        return tls() ? "results-tls" : "results";
+        return (tls() ? "results-tls" : "results") + (busyJvm() == Launcher.Jvm.DEFAULT ? "-default-jvm" : "");
     }
 
     /** A tiny version of everything, for smoke-testing the runner: seconds per server. */

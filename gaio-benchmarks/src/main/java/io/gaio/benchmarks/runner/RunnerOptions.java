@@ -8,19 +8,20 @@ import java.util.List;
 /**
  * The runner's command line:
  * <pre>
- * [--quick] [--tls] [--reps 3] [--servers netty-epoll,gaio-epoll,...] [--out target/bench] [--jdk21 JAVA_HOME]
- * [--force]
+ * [--quick] [--tls] [--default-jvm] [--reps 3] [--servers netty-epoll,gaio-epoll,...] [--out target/bench]
+ * [--jdk21 JAVA_HOME] [--force]
  * </pre>
  *
  * @param quick   a tiny version of everything, for smoke tests
  * @param tls     the TLS plan ({@link Plan#tls}) instead of the plain one, on the servers that have a TLS variant
+ * @param defaultJvm the busy loads on a JVM as a user starts it ({@link Plan#onDefaultJvm}) instead of a tuned one
  * @param reps    repetitions of the full plan
  * @param servers which servers, in the order they alternate
  * @param out     where results, binaries and logs go
  * @param jdk21   the JDK that runs the virtual-thread server, or {@code null} if none was found
  * @param force   do not wait for other processes to leave the CPUs alone, nor run disturbed loads again
  */
-record RunnerOptions(boolean quick, boolean tls, int reps, List<ServerKind> servers, Path out, Path jdk21,
+record RunnerOptions(boolean quick, boolean tls, boolean defaultJvm, int reps, List<ServerKind> servers, Path out, Path jdk21,
                      boolean force) {
     /** Where the runner looks for a JDK 21+ when the running JVM is older and --jdk21 is not given. */
     static final Path DEFAULT_JDK21 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64");
@@ -28,6 +29,7 @@ record RunnerOptions(boolean quick, boolean tls, int reps, List<ServerKind> serv
     static RunnerOptions parse(String[] args) {
         boolean quick = false;
         boolean tls = false;
+        boolean defaultJvm = false;
         boolean force = false;
         int reps = 3;
         List<ServerKind> servers = null;
@@ -40,6 +42,9 @@ record RunnerOptions(boolean quick, boolean tls, int reps, List<ServerKind> serv
                     break;
                 case "--tls":
                     tls = true;
+                    break;
+                case "--default-jvm":
+                    defaultJvm = true;
                     break;
                 case "--force":
                     force = true;
@@ -66,16 +71,19 @@ record RunnerOptions(boolean quick, boolean tls, int reps, List<ServerKind> serv
         if (servers == null) {
             servers = tls ? ServerKind.TLS_DEFAULTS : ServerKind.DEFAULTS;
         }
-        return new RunnerOptions(quick, tls, reps, List.copyOf(servers), out, jdk21 != null ? jdk21 : findJdk21(),
+        return new RunnerOptions(quick, tls, defaultJvm, reps, List.copyOf(servers), out, jdk21 != null ? jdk21 : findJdk21(),
                 force);
     }
 
     /** The plan these options ask for. */
     Plan plan() {
+        Plan plan;
         if (tls) {
-            return quick ? Plan.tlsQuick() : Plan.tls(reps);
+            plan = quick ? Plan.tlsQuick() : Plan.tls(reps);
+        } else {
+            plan = quick ? Plan.quick() : Plan.full(reps);
         }
-        return quick ? Plan.quick() : Plan.full(reps);
+        return defaultJvm ? plan.onDefaultJvm() : plan;
     }
 
     /** The running JDK if it is 21+, else the default Temurin 25 if present. */
@@ -94,10 +102,12 @@ record RunnerOptions(boolean quick, boolean tls, int reps, List<ServerKind> serv
     }
 
     static String usage() {
-        return "usage: bench.sh [--quick] [--tls] [--reps N] [--servers " + String.join(",", ServerKind.DEFAULTS
+        return "usage: bench.sh [--quick] [--tls] [--default-jvm] [--reps N] [--servers " + String.join(",", ServerKind.DEFAULTS
                 .stream().map(k -> k.id).toList()) + "] [--out DIR] [--jdk21 JAVA_HOME] [--force]\n"
                 + "  servers also: " + ServerKind.GAIO_EPOLL_4K.id + "\n"
                 + "  --tls: the TLS echo, by default on " + String.join(",", ServerKind.TLS_DEFAULTS.stream()
-                .map(k -> k.id).toList()) + " (only gaio and Netty servers have a TLS variant)";
+                .map(k -> k.id).toList()) + " (only gaio and Netty servers have a TLS variant)\n"
+                + "  --default-jvm: the busy loads with no heap or GC flags, as a user starts a server; results in "
+                + "results[-tls]-default-jvm.*";
     }
 }

@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The two JVM setups of the idle load: how a server is started in each, and what its total counts. */
+/**
+ * The two JVM setups: how a server is started in each, what the idle load's total counts, and {@code --default-jvm},
+ * which runs the busy loads as a user starts a server.
+ */
 class JvmSetupTest {
     private final Launcher launcher = new Launcher("bench.jar", Path.of("java"), null, Path.of("echo_server"), null);
 
@@ -32,6 +35,24 @@ class JvmSetupTest {
         assertFalse(plan.idle().get(0).equals(plan.idle().get(1)));
         assertTrue(plan.busy().stream().allMatch(l -> l.jvm() == Launcher.Jvm.PRE_TOUCHED));
         assertEquals("pingpong-1000", Load.pingpong(1000, 64, 1).id());
+    }
+
+    @Test
+    void defaultJvmOptionMovesTheBusyLoadsOnly() {
+        Plan tuned = RunnerOptions.parse(new String[] {"--reps", "2"}).plan();
+        Plan plan = RunnerOptions.parse(new String[] {"--default-jvm", "--reps", "2"}).plan();
+        assertTrue(plan.busy().stream().allMatch(l -> l.jvm() == Launcher.Jvm.DEFAULT), plan.busy().toString());
+        assertTrue(plan.warmup().stream().allMatch(l -> l.jvm() == Launcher.Jvm.DEFAULT), plan.warmup().toString());
+        assertEquals(tuned.busy().stream().map(Load::id).toList(), plan.busy().stream().map(Load::id).toList());
+        assertEquals(tuned.idle(), plan.idle());
+        assertEquals(2, plan.repetitions());
+        assertEquals("results-default-jvm", plan.resultsName());
+        assertEquals("results", tuned.resultsName());
+        Plan tls = RunnerOptions.parse(new String[] {"--tls", "--default-jvm"}).plan();
+        assertEquals("results-tls-default-jvm", tls.resultsName());
+        assertEquals("tls, default JVM", tls.name());
+        assertTrue(tls.tls());
+        assertTrue(RunnerOptions.usage().contains("--default-jvm"), RunnerOptions.usage());
     }
 
     @Test
