@@ -1,6 +1,7 @@
 package io.gaio.conformance;
 
 import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -22,6 +23,7 @@ import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Key material for the TLS tests, made at run time and never written to the source tree: one self-signed EC
@@ -88,6 +90,12 @@ final class TlsFixture {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    /** Skips the test, saying why, where OpenSSL (netty-tcnative-boringssl-static) does not load. */
+    static void assumeOpenSsl() {
+        Assumptions.assumeTrue(OpenSsl.isAvailable(),
+                () -> "OpenSSL (netty-tcnative-boringssl-static) does not load here: " + OpenSsl.unavailabilityCause());
     }
 
     /** gaio's provider: the JDK's, or OpenSSL (BoringSSL through netty-tcnative). */

@@ -61,7 +61,7 @@ class TlsTakeoverTest extends TransportTestBase {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"TLSv1.2", "TLSv1.3"})
     void takeOverMidSession(String protocol) throws Exception {
-        TlsFixture tls = TlsFixture.get(SslProvider.JDK);
+        TlsFixture tls = TlsFixture.get(provider());
         byte[] first = randomBytes(300, 61);
         byte[] second = randomBytes(500, 62);
         byte[] later = randomBytes(40_000, 63);
@@ -115,7 +115,7 @@ class TlsTakeoverTest extends TransportTestBase {
      */
     @Test
     void unusedOrFailedHandoverReleasesWhatItHolds() throws Exception {
-        TlsFixture tls = TlsFixture.get(SslProvider.JDK);
+        TlsFixture tls = TlsFixture.get(provider());
         UnpooledByteBufAllocator counted = new UnpooledByteBufAllocator(true);
         BlockingQueue<HandingOver> decided = new LinkedBlockingQueue<>();
         try (NettyTlsServer server = matchingServer(tls.serverContext("TLSv1.3"), counted,
@@ -146,7 +146,7 @@ class TlsTakeoverTest extends TransportTestBase {
      */
     @Test
     void refusals() throws Exception {
-        TlsFixture tls = TlsFixture.get(SslProvider.JDK);
+        TlsFixture tls = TlsFixture.get(provider());
         BlockingQueue<Channel> active = new LinkedBlockingQueue<>();
         Supplier<ChannelHandler> recordActive = () -> new ChannelInboundHandlerAdapter() {
             @Override
@@ -226,6 +226,14 @@ class TlsTakeoverTest extends TransportTestBase {
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             afterwards.add(cause);
         }
+    }
+
+    /**
+     * The provider of both sides' engines in these tests (Netty's {@code SslHandler} makes the engine gaio takes over);
+     * {@link OpenSslTlsTakeoverTest} runs them all again on OpenSSL.
+     */
+    SslProvider provider() {
+        return SslProvider.JDK;
     }
 
     private static NettyTlsServer matchingServer(SslContext tls, ByteBufAllocator allocator,
