@@ -11,6 +11,8 @@ import java.nio.ByteBuffer;
  * record, or records behind the one a read took), so an idle connection holds none.
  */
 final class CipherIn {
+    /** A TLS record's header: content type, version, and the length of what follows (bytes 3 and 4). */
+    private static final int RECORD_HEADER = 5;
     private final ByteBufAllocator allocator;
     private ByteBuf buf;
     /** The engine asked for more bytes than those waiting: the next unwrap needs a read first. */
@@ -34,6 +36,20 @@ final class CipherIn {
         return buf.internalNioBuffer(buf.readerIndex(), buf.readableBytes());
     }
 
+    /**
+     * The first waiting record (all waiting bytes while its header is incomplete), for {@code SSLEngine.unwrap} after
+     * the handshake; valid until the next call on this object. One record per unwrap, as the {@code SSLEngine}
+     * contract reads: Netty's OpenSSL engine hands BoringSSL every record it is given in one {@code SSL_read}, and
+     * BoringSSL fails with TOO_MANY_KEY_UPDATES after 32 key updates in one {@code SSL_read} without data between.
+     */
+    ByteBuffer record() {
+        int length = buf.readableBytes();
+        if (length >= RECORD_HEADER) {
+            length = Math.min(length, RECORD_HEADER + buf.getUnsignedShort(buf.readerIndex() + 3));
+        }
+        return buf.internalNioBuffer(buf.readerIndex(), length);
+    }
+
     /** The engine took {@code n} bytes. */
     void consumed(int n) {
         buf.skipBytes(n);
@@ -43,16 +59,16 @@ final class CipherIn {
     }
 
     /**
-     * Reads from {@code socket} behind the waiting bytes, with room for at least one record.
+     * Reads from {@code socket} behind the waiting bytes, with room for {@code size} bytes in all (at least a record).
      *
      * @return what {@link TransportSocket#read} returned
      */
-    int fill(TransportSocket socket, int recordSize) throws IOException {
+    int fill(TransportSocket socket, int size) throws IOException {
         if (buf == null) {
-            buf = allocator.directBuffer(recordSize);
+            buf = allocator.directBuffer(size);
         } else {
             buf.discardReadBytes();
-            buf.ensureWritable(recordSize - buf.readableBytes());
+            buf.ensureWritable(size - buf.readableBytes());
         }
         int n;
         try {
