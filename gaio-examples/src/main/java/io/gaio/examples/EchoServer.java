@@ -165,7 +165,7 @@ public final class EchoServer implements AutoCloseable {
             Connection conn = Accepts.next(watcher, res, "gaio echo server");
             if (conn != null) {
                 open.incrementAndGet();
-                watcher.read(null, conn, bufferSize == 0
+                read(null, conn, bufferSize == 0
                         ? null : PooledByteBufAllocator.DEFAULT.directBuffer(bufferSize, bufferSize));
             }
         } else if (!res.isSuccess()) {
@@ -184,19 +184,45 @@ public final class EchoServer implements AutoCloseable {
         } else if (res.operation() == Operation.READ && bufferSize == 0) {
             // A swap slice is valid until the next waitIO() (or the handler's return): retain it for the write.
             Echoes echoes = Echoes.of(res.context());
-            watcher.write(echoes, res.connection(), res.buffer().retain());
+            write(echoes, res.connection(), res.buffer().retain());
             if (echoes.writeSubmitted()) {
-                watcher.read(echoes, res.connection(), null);
+                read(echoes, res.connection(), null);
             }
         } else if (res.operation() == Operation.READ) {
-            watcher.write(null, res.connection(), res.buffer());
+            write(null, res.connection(), res.buffer());
         } else if (bufferSize == 0) {
             res.buffer().release();
             if (((Echoes) res.context()).writeCompleted()) {
-                watcher.read(res.context(), res.connection(), null);
+                read(res.context(), res.connection(), null);
             }
         } else {
-            watcher.read(null, res.connection(), res.buffer().clear());
+            read(null, res.connection(), res.buffer().clear());
+        }
+    }
+
+    /**
+     * Submits a write of a buffer this server owns. A submission that throws leaves the buffer with the caller: when
+     * {@link #close()} on another thread closed the watcher meanwhile, the buffer (a retained swap slice, say) is
+     * released here, else nothing would.
+     */
+    private void write(Object context, Object conn, ByteBuf buffer) {
+        try {
+            watcher.write(context, conn, buffer);
+        } catch (RuntimeException e) {
+            buffer.release();
+            throw e;
+        }
+    }
+
+    /** Submits a read into {@code buffer} (null: the swap buffer), releasing it if the submission throws. */
+    private void read(Object context, Object conn, ByteBuf buffer) {
+        try {
+            watcher.read(context, conn, buffer);
+        } catch (RuntimeException e) {
+            if (buffer != null) {
+                buffer.release();
+            }
+            throw e;
         }
     }
 
