@@ -226,6 +226,12 @@ final class TlsRecords {
                     continue;
                 default:
                     afterHandshakeMessage(res.getHandshakeStatus());
+                    if (res.bytesProduced() == 0 && res.bytesConsumed() > 0 && !out.isLent()) {
+                        // A record without data, a key update say: after the handshake OpenSSL's engine reports
+                        // NOT_HANDSHAKING even when BoringSSL queued an answer, which only a wrap takes out. The
+                        // JDK's engine makes nothing here.
+                        wrapControl();
+                    }
             }
             if (produced > 0 && (plain != null || dst.writableBytes() - produced < appSize)) {
                 return produced;
